@@ -4,6 +4,7 @@ go 1.26.0
 
 require (
 	github.com/google/gopacket v1.1.19
+	github.com/leanovate/gopter v0.2.11
 	golang.org/x/crypto v0.59.0
 )
 

@@ -51,7 +51,9 @@ func (r *reader) bytes(n int, what string) ([]byte, error) {
 	if n == 0 {
 		return nil, nil
 	}
-	return v, nil
+	// Cap the slice at its length: the payloads of a message share one
+	// buffer, and an append to one field must not overwrite the next.
+	return v[:n:n], nil
 }
 
 func (r *reader) skip(n int, what string) error {
@@ -167,7 +169,9 @@ func (p *SA) appendBody(b []byte) ([]byte, error) {
 }
 
 func (p *SA) decodeBody(r *reader) error {
-	// RFC7296-3.3: an SA payload consists of one or more Proposal substructures.
+	// RFC7296-3.3-4: the payload length must agree with the internal
+	// lengths and counts. RFC 7296 section 3.3: an SA payload consists of
+	// one or more Proposal substructures.
 	if r.s.Empty() {
 		return r.errf("no proposal")
 	}
@@ -473,6 +477,12 @@ func (p *Delete) decodeBody(r *reader) error {
 	if err != nil {
 		return err
 	}
+	// A count of SPIs of size zero would describe nothing (and would let 4
+	// octets announce 65535 entries): the IKE SA's Delete has no SPIs
+	// (RFC 7296 section 3.11).
+	if p.SPISize == 0 && n != 0 {
+		return r.errf("%d SPIs of size 0", n)
+	}
 	if want := int(n) * int(p.SPISize); len(r.s) != want {
 		return r.errf("%d SPIs of %d octets need %d octets, have %d", n, p.SPISize, want, len(r.s))
 	}
@@ -560,7 +570,8 @@ func (p *TS) decodeBody(r *reader) error {
 		sr := newReader(body, sstart+4, r.p)
 		switch s.Type {
 		case TS_IPV4_ADDR_RANGE, TS_IPV6_ADDR_RANGE:
-			// RFC7296-3.13.1: the selector length is 16 for IPv4 and 40 for IPv6.
+			// RFC 7296 section 3.13.1: the selector length is 16 for IPv4
+			// and 40 for IPv6.
 			want := tsV4Len
 			if s.Type == TS_IPV6_ADDR_RANGE {
 				want = tsV6Len
@@ -606,8 +617,8 @@ func (p *EncryptedFragment) decodeBody(r *reader) error {
 	if p.Total, err = r.u16("total fragments"); err != nil {
 		return err
 	}
-	// RFC7383-2.5-3: fragments are numbered from 1; RFC7383-2.6-6: a
-	// fragment number greater than the total is discarded.
+	// RFC7383-2.5-4: the Fragment Number is at most Total Fragments;
+	// RFC7383-2.5-5, RFC7383-2.5-6: neither is zero.
 	if p.Number == 0 || p.Total == 0 || p.Number > p.Total {
 		return r.errf("fragment %d of %d", p.Number, p.Total)
 	}
@@ -655,7 +666,7 @@ func (p *CP) decodeBody(r *reader) error {
 		if err != nil {
 			return err
 		}
-		// RFC7296-3.15.1: the R bit is reserved and ignored on receipt.
+		// RFC7296-3.15.1-1: the R bit is reserved and ignored on receipt.
 		p.Attributes = append(p.Attributes, CPAttribute{Type: CPAttrType(at & 0x7fff), Value: v})
 	}
 	return nil

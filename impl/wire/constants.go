@@ -11,10 +11,10 @@ import "fmt"
 
 // IKE header and payload sizes (RFC 7296 sections 3.1 and 3.2).
 const (
-	HeaderLen        = 28 // RFC7296-3.1: the fixed IKE header
-	GenericHeaderLen = 4  // RFC7296-3.2: Next Payload, C + RESERVED, Payload Length
-	MajorVersion     = 2  // RFC7296-3.1: "MUST set the major version to 2"
-	MinorVersion     = 0  // RFC7296-3.1: "MUST set the minor version to 0"
+	HeaderLen        = 28 // RFC 7296 section 3.1: the fixed IKE header
+	GenericHeaderLen = 4  // RFC 7296 section 3.2: Next Payload, C + RESERVED, Payload Length
+	MajorVersion     = 2  // RFC7296-3.1-4: "MUST set the major version to 2"
+	MinorVersion     = 0  // RFC7296-3.1-7: "MUST set the minor version to 0"
 	NonESPMarkerLen  = 4  // RFC 3948 section 2.2: four zero octets before IKE on port 4500
 )
 
@@ -54,7 +54,7 @@ func (e ExchangeType) String() string { return names(exchangeNames, e, "EXCHANGE
 
 // Flags is the IKE header's Flags octet (RFC 7296 section 3.1). All eight bits
 // are kept as received so that a message re-encodes to the same bytes; the X
-// bits "MUST be ignored on receipt" (RFC7296-3.1), so nothing interprets them.
+// bits "MUST be ignored on receipt" (RFC7296-3.1-9), so nothing interprets them.
 type Flags uint8
 
 const (
@@ -546,7 +546,7 @@ func (c EAPCode) String() string { return names(eapCodeNames, c, "EAP_CODE") }
 // registry). Types below 16384 report errors, the rest carry status.
 type NotifyType uint16
 
-// IsError reports whether t is in the error range (RFC7296-3.10.1: 0 - 16383).
+// IsError reports whether t is in the error range (RFC 7296 section 3.10.1: 0 - 16383).
 func (t NotifyType) IsError() bool { return t < 16384 }
 
 const (

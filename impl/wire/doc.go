@@ -15,7 +15,7 @@
 // only what a sender chooses. The encoder does not enforce the protocol's
 // semantic rules (a nonce of 8 octets encodes); that is what lets the
 // conformance suite craft invalid messages. Reserved fields are written as
-// zero and ignored on receipt (RFC7296-3.2-1), so a message with non-zero
+// zero and ignored on receipt (RFC7296-3.2-6), so a message with non-zero
 // reserved bits decodes and re-encodes with those bits cleared; the IKE
 // header's Flags octet is the exception and is kept whole.
 //

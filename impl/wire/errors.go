@@ -7,7 +7,7 @@ import (
 
 // ErrMalformed is matched (errors.Is) by every decoding failure. The engine
 // answers an authenticated malformed message with INVALID_SYNTAX
-// (RFC7296-2.21.1) and drops an unauthenticated one silently.
+// (RFC 7296 section 2.21.1) and drops an unauthenticated one silently.
 var ErrMalformed = errors.New("ike: malformed message")
 
 // ErrMajorVersion is matched by the error Decode returns for a header whose

@@ -11,7 +11,7 @@ import (
 type Header struct {
 	SPIi, SPIr uint64
 	Major      uint8 // 2 for IKEv2; kept as received
-	Minor      uint8 // RFC7296-3.1: ignored on receipt, kept as received
+	Minor      uint8 // RFC7296-3.1-8: ignored on receipt; kept as received
 	Exchange   ExchangeType
 	Flags      Flags
 	MessageID  uint32
@@ -65,8 +65,9 @@ func Decode(b []byte) (*Message, error) {
 		return nil, err
 	}
 	m := &Message{Header: h}
-	// RFC7296-3.1-3: messages with a major version other than 2 are rejected
-	// (greater) or ignored (IKEv1); the payloads are not parsed.
+	// RFC7296-3.1-6, RFC7296-2.5-2: messages with a major version above 2 are
+	// rejected (INVALID_MAJOR_VERSION) and IKEv1 ones ignored; the payloads
+	// are not parsed.
 	if h.Major != MajorVersion {
 		return m, &Error{Offset: 17, Reason: fmt.Sprintf("major version %d", h.Major), err: ErrMajorVersion}
 	}
@@ -83,7 +84,7 @@ func Decode(b []byte) (*Message, error) {
 
 // DecodePayloads parses a payload chain that starts with a payload of type
 // first: the plaintext of an SK payload, or a reassembled SKF message. SK and
-// SKF may not appear in it (RFC7296-3.14: an Encrypted payload MUST NOT
+// SKF may not appear in it (RFC7296-3.1-1: an Encrypted payload MUST NOT
 // contain another Encrypted payload). Offsets in errors count from b[0].
 func DecodePayloads(first PayloadType, b []byte) ([]Payload, error) {
 	buf := append([]byte(nil), b...)
@@ -116,8 +117,9 @@ func decodeChain(buf []byte, start int, next PayloadType, outer bool) ([]Payload
 		off += plen
 		switch q := p.(type) {
 		case *Encrypted:
-			// RFC7296-3.14: the Next Payload field of SK names the first
-			// inner payload; SK MUST be the last payload in the message.
+			// RFC 7296 section 3.14: the Next Payload field of SK names the
+			// first inner payload; RFC7296-3.1-1, RFC7296-3.14-1: SK MUST be the
+			// last payload.
 			if !outer {
 				return nil, errAt(off-plen, t, "an Encrypted payload inside an Encrypted payload")
 			}
@@ -185,9 +187,10 @@ func AppendPayloads(b []byte, ps []Payload) (first PayloadType, out []byte, err 
 		if b, err = p.appendBody(b); err != nil {
 			return 0, nil, err
 		}
-		if err := putLen16(b, start+2, start, p.PayloadType().String()+" payload"); err != nil {
-			return 0, nil, err
+		if n := len(b) - start; n > 0xffff {
+			return 0, nil, fmt.Errorf("ike: cannot encode %s payload: length %d exceeds 65535", p.PayloadType(), n)
 		}
+		binary.BigEndian.PutUint16(b[start+2:], uint16(len(b)-start))
 	}
 	if len(ps) > 0 {
 		first = ps[0].PayloadType()
@@ -214,8 +217,10 @@ func (m *Message) Append(b []byte) ([]byte, error) {
 // FindEncrypted walks the payload chain of a whole message (as received,
 // without the non-ESP marker) and returns the offset of the SK or SKF
 // payload's generic header, which is always the last payload. It checks the
-// header Length and every generic header on the way, so that the caller may
-// authenticate msg[:off+4] as the AEAD's associated data.
+// header Length and every generic header on the way. The AEAD's associated
+// data is msg[:off+4] for SK (RFC 5282 section 5.1) and msg[:off+8] for SKF,
+// whose Fragment Number and Total Fragments are not encrypted (RFC 7383
+// section 2.5).
 func FindEncrypted(msg []byte) (off int, err error) {
 	_, next, length, err := DecodeHeader(msg)
 	if err != nil {
@@ -277,10 +282,14 @@ func PayloadName(p Payload) string {
 	case *EncryptedFragment:
 		return fmt.Sprintf("EF(%d/%d)", q.Number, q.Total)
 	case *EAP:
-		if q.hasType() {
-			return fmt.Sprintf("EAP/%s/%d", strings.ToUpper(q.Code.String()[:3]), q.Type)
+		code := map[EAPCode]string{EAPRequest: "REQ", EAPResponse: "RES", EAPSuccess: "SUCC", EAPFailure: "FAIL"}[q.Code]
+		if code == "" {
+			code = fmt.Sprintf("CODE%d", q.Code)
 		}
-		return "EAP/" + strings.ToUpper(q.Code.String()[:4])
+		if q.hasType() {
+			return fmt.Sprintf("EAP/%s/%d", code, q.Type)
+		}
+		return "EAP/" + code
 	case *CP:
 		return "CP(" + q.CFGType.String() + ")"
 	}

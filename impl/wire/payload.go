@@ -21,8 +21,8 @@ type Payload interface {
 
 // PayloadHeader is what a sender chooses in the generic payload header
 // (RFC 7296 section 3.2). Critical is kept as received: the engine needs it
-// to answer UNSUPPORTED_CRITICAL_PAYLOAD for unknown types (RFC7296-3.2-6
-// onwards), and captures from other stacks set it on known payloads.
+// to answer UNSUPPORTED_CRITICAL_PAYLOAD for unknown types (RFC7296-2.5-8,
+// RFC7296-3.2-2), and captures from other stacks set it on known payloads.
 type PayloadHeader struct {
 	Critical bool
 }
@@ -70,7 +70,8 @@ func NewTransform(t TransformType, id uint16, keyBits uint16) Transform {
 }
 
 // KeyLength returns the value of the Key Length attribute, if present in TV
-// form (RFC7296-3.3.5: the Key Length attribute MUST use TV format).
+// form (RFC 7296 section 3.3.5: the Key Length attribute is fixed-length, so
+// RFC7296-3.3.5-1 requires the TV format).
 func (t *Transform) KeyLength() (bits uint16, ok bool) {
 	for _, a := range t.Attributes {
 		if a.Type == AttrKeyLength && a.TV && len(a.Value) == 2 {
@@ -148,7 +149,7 @@ type Nonce struct {
 	Data []byte
 }
 
-// Nonce sizes (RFC7296-3.9: "between 16 and 256 octets, inclusive").
+// Nonce sizes (RFC7296-3.9-1: "between 16 and 256 octets, inclusive").
 const (
 	MinNonceLen = 16
 	MaxNonceLen = 256
@@ -254,7 +255,7 @@ type Encrypted struct {
 
 // EncryptedFragment is the Encrypted Fragment payload, SKF (RFC 7383
 // section 2.5). Inner is the type of the first inner payload in fragment 1
-// and zero in the others (RFC7383-2.5-1).
+// and zero in the others (RFC7383-2.5-2, RFC7383-2.5-3).
 type EncryptedFragment struct {
 	PayloadHeader
 	Inner  PayloadType
@@ -365,4 +366,16 @@ func newPayload(t PayloadType) (Payload, bool) {
 		return &EAP{}, true
 	}
 	return &Unknown{Kind: t}, false
+}
+
+// SplitBody splits an SK or SKF body into IV, ciphertext and ICV for a suite
+// with the given IV and ICV lengths (RFC 7296 section 3.14; RFC 5282 section
+// 3 and RFC 7634 section 3 for AEAD). The results alias body.
+func SplitBody(body []byte, ivLen, icvLen int) (iv, ciphertext, icv []byte, err error) {
+	if ivLen < 0 || icvLen < 0 || len(body) < ivLen+icvLen {
+		return nil, nil, nil, fmt.Errorf("ike: %d-octet encrypted body cannot hold a %d-octet IV and a %d-octet ICV: %w",
+			len(body), ivLen, icvLen, ErrMalformed)
+	}
+	n := len(body)
+	return body[:ivLen], body[ivLen : n-icvLen], body[n-icvLen:], nil
 }
