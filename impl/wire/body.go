@@ -327,68 +327,65 @@ func (p *KE) decodeBody(r *reader) error {
 	return nil
 }
 
+// typedData reads the layout that ID, AUTH, CERT and CERTREQ share: one
+// octet naming the type, `reserved` zero octets, and data to the end.
+func typedData(r *reader, what string, reserved int) (uint8, []byte, error) {
+	t, err := r.u8(what)
+	if err != nil {
+		return 0, nil, err
+	}
+	if err := r.skip(reserved, "RESERVED"); err != nil {
+		return 0, nil, err
+	}
+	return t, r.rest(), nil
+}
+
+func appendTypedData(b []byte, t uint8, reserved int, data []byte) []byte {
+	b = append(b, t)
+	b = append(b, make([]byte, reserved)...)
+	return append(b, data...)
+}
+
 func (p *ID) appendBody(b []byte) ([]byte, error) {
-	return append(append(b, byte(p.IDType), 0, 0, 0), p.Data...), nil
+	return appendTypedData(b, uint8(p.IDType), 3, p.Data), nil
 }
 
 func (p *ID) decodeBody(r *reader) error {
-	t, err := r.u8("ID type")
-	if err != nil {
-		return err
-	}
-	p.IDType = IDType(t)
-	if err := r.skip(3, "RESERVED"); err != nil {
-		return err
-	}
-	p.Data = r.rest()
-	return nil
+	t, d, err := typedData(r, "ID type", 3)
+	p.IDType, p.Data = IDType(t), d
+	return err
 }
 
 func (p *Auth) appendBody(b []byte) ([]byte, error) {
-	return append(append(b, byte(p.Method), 0, 0, 0), p.Data...), nil
+	return appendTypedData(b, uint8(p.Method), 3, p.Data), nil
 }
 
 func (p *Auth) decodeBody(r *reader) error {
-	m, err := r.u8("auth method")
-	if err != nil {
-		return err
-	}
-	p.Method = AuthMethod(m)
-	if err := r.skip(3, "RESERVED"); err != nil {
-		return err
-	}
-	p.Data = r.rest()
-	return nil
+	t, d, err := typedData(r, "auth method", 3)
+	p.Method, p.Data = AuthMethod(t), d
+	return err
 }
 
 // ---- CERT (3.6), CERTREQ (3.7): encoding octet, data ----
 
 func (p *Cert) appendBody(b []byte) ([]byte, error) {
-	return append(append(b, byte(p.Encoding)), p.Data...), nil
+	return appendTypedData(b, uint8(p.Encoding), 0, p.Data), nil
 }
 
 func (p *Cert) decodeBody(r *reader) error {
-	e, err := r.u8("certificate encoding")
-	if err != nil {
-		return err
-	}
-	p.Encoding = CertEncoding(e)
-	p.Data = r.rest()
-	return nil
+	t, d, err := typedData(r, "certificate encoding", 0)
+	p.Encoding, p.Data = CertEncoding(t), d
+	return err
 }
 
 func (p *CertReq) appendBody(b []byte) ([]byte, error) {
-	return append(append(b, byte(p.Encoding)), p.Data...), nil
+	return appendTypedData(b, uint8(p.Encoding), 0, p.Data), nil
 }
 
 func (p *CertReq) decodeBody(r *reader) error {
-	e, err := r.u8("certificate encoding")
-	if err != nil {
-		return err
-	}
-	p.Encoding = CertEncoding(e)
-	p.Data = r.rest()
-	return nil
+	t, d, err := typedData(r, "certificate encoding", 0)
+	p.Encoding, p.Data = CertEncoding(t), d
+	return err
 }
 
 // ---- Nonce (3.9), Vendor ID (3.12): data only ----
