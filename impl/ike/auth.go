@@ -1,0 +1,318 @@
+package ike
+
+import (
+	"encoding/binary"
+	"fmt"
+	"slices"
+	"time"
+
+	"github.com/ikev2ref/ikev2ref/impl/auth"
+	"github.com/ikev2ref/ikev2ref/impl/crypto"
+	"github.com/ikev2ref/ikev2ref/impl/wire"
+	"github.com/ikev2ref/ikev2ref/model"
+)
+
+// The IKE_AUTH exchange (RFC 7296 sections 1.2, 2.15, 2.21.2): identities and
+// the shared key MIC, INITIAL_CONTACT (2.4), and the first Child SA (1.3,
+// 2.9, 2.17) in child.go.
+
+// findID returns the IDi (responder false) or IDr payload, if exactly one.
+func findID(ps []wire.Payload, responder bool) (*wire.ID, error) {
+	var found *wire.ID
+	n := 0
+	for _, p := range ps {
+		if id, ok := p.(*wire.ID); ok && id.Responder == responder {
+			found = id
+			n++
+		}
+	}
+	name := "IDi"
+	if responder {
+		name = "IDr"
+	}
+	if n > 1 {
+		return nil, errNotify(wire.INVALID_SYNTAX, model.Refused, "%d %s payloads", n, name)
+	}
+	return found, nil
+}
+
+func idBody(id *wire.ID) []byte {
+	b, _ := wire.AppendPayloadBody(nil, id)
+	return b
+}
+
+func idPayload(id Identity, responder bool) *wire.ID {
+	return &wire.ID{Responder: responder, IDType: id.Type, Data: id.Data}
+}
+
+// psk finds the shared secret for a pair of identities the way strongSwan's
+// credential sets rank them: an entry naming both identities first, then one
+// naming either, then one naming none. RFC7296-1.2-3: the names in the ID
+// payloads must correspond to the key.
+func (e *Engine) psk(local, remote Identity) ([]byte, bool) {
+	best, bestScore := []byte(nil), -1
+	for _, s := range e.cfg.Secrets {
+		score := 0
+		for _, id := range s.IDs {
+			if id.Equal(local) || (!remote.IsZero() && id.Equal(remote)) {
+				score++
+			}
+		}
+		if len(s.IDs) > 0 && score == 0 {
+			continue
+		}
+		if score > bestScore {
+			best, bestScore = s.Key, score
+		}
+	}
+	return best, bestScore >= 0
+}
+
+// authRequest builds the initiator's IKE_AUTH request:
+// IDi [N(INITIAL_CONTACT)] [IDr] AUTH [N(USE_TRANSPORT_MODE)] SA TSi TSr.
+func (sa *ikeSA) authRequest() (*queuedReq, error) {
+	e := sa.e
+	idi := idPayload(sa.localID, false)
+	secret, ok := e.psk(sa.localID, sa.conn.Remote.ID)
+	if !ok {
+		return nil, fmt.Errorf("ike: %v: no shared secret for %v - %v", sa, sa.localID, sa.conn.Remote.ID)
+	}
+	octets := auth.SignedOctets(sa.cs.PRF, sa.initReq, sa.nr, sa.keys.Pi, idBody(idi))
+	ps := []wire.Payload{idi}
+	// RFC7296-2.4-3: INITIAL_CONTACT goes in the first IKE_AUTH request; we
+	// send it when we hold no other IKE SA of this connection.
+	if len(e.sasOf(sa.conn)) <= 1 {
+		ps = append(ps, &wire.Notify{Type: wire.INITIAL_CONTACT})
+	}
+	if !sa.conn.Remote.ID.IsZero() {
+		ps = append(ps, idPayload(sa.conn.Remote.ID, true))
+	}
+	ps = append(ps, &wire.Auth{Method: wire.AuthSharedKeyMIC, Data: auth.PSK(sa.cs.PRF, secret, octets)})
+	if ch := sa.pendingChild; ch != nil {
+		spi, err := e.newChildSPI()
+		if err != nil {
+			return nil, err
+		}
+		sa.pendingSPI = spi
+		ps = append(ps, sa.childOffer(ch, spi)...)
+	}
+	return &queuedReq{exchange: wire.IKE_AUTH, kind: model.CmdInitiate, payloads: ps}, nil
+}
+
+// connectionFor picks the connection for an authenticated IKE_AUTH request:
+// the addresses admit it, its proposals accept the IKE SA's suite, and its
+// identities match IDi (and IDr, if the initiator named us). The connection
+// IKE_SA_INIT chose is preferred.
+func (sa *ikeSA) connectionFor(idi Identity, idr *wire.ID) *Connection {
+	cands := sa.e.candidates(sa.local.Addr(), sa.remote.Addr())
+	if i := slices.Index(cands, sa.conn); i > 0 {
+		cands[0], cands[i] = cands[i], cands[0]
+	}
+	chosen := sa.suite.answer(wire.ProtoIKE, nil)
+	for _, c := range cands {
+		if _, err := selectProposal(c.Proposals, []wire.Proposal{chosen}, wire.ProtoIKE, false, sa.suite.KE); err != nil {
+			continue
+		}
+		if !c.Remote.ID.IsZero() && !c.Remote.ID.Equal(idi) {
+			continue
+		}
+		if idr != nil && !c.Local.ID.IsZero() && !c.Local.ID.Equal(Identity{idr.IDType, idr.Data}) {
+			continue
+		}
+		return c
+	}
+	return nil
+}
+
+// processAuthRequest is the responder's side of IKE_AUTH.
+func (sa *ikeSA) processAuthRequest(now time.Time, in *inMsg) result {
+	e := sa.e
+	ps := in.payloads
+	idi, err := findID(ps, false)
+	if err == nil && idi == nil {
+		err = errNotify(wire.INVALID_SYNTAX, model.Refused, "IKE_AUTH request without IDi")
+	}
+	if err != nil {
+		return refuse(err)
+	}
+	idr, err := findID(ps, true)
+	if err != nil {
+		return refuse(err)
+	}
+	authP, err := one[*wire.Auth](ps, "AUTH")
+	if err != nil {
+		return refuse(err)
+	}
+	remoteID := Identity{idi.IDType, idi.Data}
+	authFailed := func(format string, args ...any) result {
+		// RFC7296-2.21.2-1: authentication errors end in AUTHENTICATION_FAILED.
+		return refuse(errNotify(wire.AUTHENTICATION_FAILED, model.AuthFailed, format, args...))
+	}
+	c := sa.connectionFor(remoteID, idr)
+	if c == nil {
+		return authFailed("no connection matches IDi %v (IDr %v)", remoteID, idr)
+	}
+	localID := c.Local.ID
+	if localID.IsZero() {
+		localID = addrIdentity(sa.local.Addr())
+	}
+	if authP.Method != wire.AuthSharedKeyMIC {
+		return authFailed("AUTH method %v, connection %q expects a shared key MIC", authP.Method, c.Name)
+	}
+	secret, ok := e.psk(localID, remoteID)
+	if !ok {
+		return authFailed("no shared secret for %v - %v", localID, remoteID)
+	}
+	// RFC7296-1.2-2: verify the MAC; RFC 7296 section 2.15: over
+	// RealMessage1 | Nr | prf(SK_pi, IDi').
+	octets := auth.SignedOctets(sa.cs.PRF, sa.initReq, sa.nr, sa.keys.Pi, idBody(idi))
+	if err := auth.VerifyPSK(sa.cs.PRF, secret, octets, authP.Data); err != nil {
+		return authFailed("AUTH of %v does not verify with the shared secret", remoteID)
+	}
+	sa.conn, sa.localID, sa.remoteID = c, localID, remoteID
+	e.log.Info("authentication of peer successful with shared key MIC", "ike", sa.String(), "remote_id", remoteID.String())
+	idrP := idPayload(localID, true)
+	octets = auth.SignedOctets(sa.cs.PRF, sa.initResp, sa.ni, sa.keys.Pr, idBody(idrP))
+	resp := []wire.Payload{idrP, &wire.Auth{Method: wire.AuthSharedKeyMIC, Data: auth.PSK(sa.cs.PRF, secret, octets)}}
+	res := result{outcome: model.OK}
+	if _, ok := wire.FindNotify(ps, wire.INITIAL_CONTACT); ok {
+		res.extra = append(res.extra, sa.initialContact()...)
+	}
+	if _, ok := wire.Find[*wire.SA](ps); ok {
+		cps, child, err := sa.respondChild(now, ps)
+		if err != nil {
+			// RFC 7296 section 2.21.3 (and 1.2): the IKE SA stands; the
+			// Child SA error rides in the response.
+			r := refuse(err)
+			res.outcome, res.reason = model.ChildFailed, r.reason
+			resp = append(resp, r.resp...)
+		} else {
+			resp = append(resp, cps...)
+			res.extra = append(res.extra, sa.install(child))
+		}
+	}
+	res.resp = resp
+	return res
+}
+
+// processAuthResponse is the initiator's side of IKE_AUTH.
+func (sa *ikeSA) processAuthResponse(now time.Time, in *inMsg) result {
+	e := sa.e
+	ps := in.payloads
+	fail := func(out model.Outcome, format string, args ...any) result {
+		return result{outcome: out, reason: fmt.Sprintf(format, args...)}
+	}
+	if in.err != nil {
+		return fail(model.Refused, "malformed IKE_AUTH response: %v", in.err)
+	}
+	if _, ok := wire.FindNotify(ps, wire.AUTHENTICATION_FAILED); ok {
+		return fail(model.AuthFailed, "received AUTHENTICATION_FAILED")
+	}
+	idr, err := findID(ps, true)
+	authP, aerr := one[*wire.Auth](ps, "AUTH")
+	if err != nil || idr == nil || aerr != nil {
+		for _, p := range ps {
+			if n, ok := p.(*wire.Notify); ok && n.Type.IsError() {
+				return fail(model.Refused, "received %v", n.Type)
+			}
+		}
+		return fail(model.Refused, "IKE_AUTH response without IDr and AUTH")
+	}
+	remoteID := Identity{idr.IDType, idr.Data}
+	if want := sa.conn.Remote.ID; !want.IsZero() && !want.Equal(remoteID) {
+		return fail(model.AuthFailed, "IDr %v is not the configured %v", remoteID, want)
+	}
+	if authP.Method != wire.AuthSharedKeyMIC {
+		return fail(model.AuthFailed, "AUTH method %v, we expect a shared key MIC", authP.Method)
+	}
+	secret, ok := e.psk(sa.localID, remoteID)
+	if !ok {
+		return fail(model.AuthFailed, "no shared secret for %v - %v", sa.localID, remoteID)
+	}
+	// RFC 7296 section 2.15: RealMessage2 | Ni | prf(SK_pr, IDr').
+	octets := auth.SignedOctets(sa.cs.PRF, sa.initResp, sa.ni, sa.keys.Pr, idBody(idr))
+	if err := auth.VerifyPSK(sa.cs.PRF, secret, octets, authP.Data); err != nil {
+		return fail(model.AuthFailed, "the responder's AUTH does not verify")
+	}
+	sa.remoteID = remoteID
+	e.log.Info("authentication of peer successful with shared key MIC", "ike", sa.String(), "remote_id", remoteID.String())
+	res := result{outcome: model.OK}
+	if _, ok := wire.FindNotify(ps, wire.INITIAL_CONTACT); ok {
+		res.extra = append(res.extra, sa.initialContact()...)
+	}
+	if ch := sa.pendingChild; ch != nil {
+		child, err := sa.childAnswer(ch, ps)
+		if err != nil {
+			res.outcome, res.reason = model.ChildFailed, err.Error()
+		} else {
+			res.extra = append(res.extra, sa.install(child))
+		}
+		sa.pendingChild = nil
+	}
+	return res
+}
+
+// initialContact deletes the other IKE SAs between the same identities
+// (RFC7296-2.4-1), without telling the peer: it has just said it lost them.
+func (sa *ikeSA) initialContact() []Action {
+	e := sa.e
+	var acts []Action
+	for _, o := range e.sasByIdentity(sa.localID, sa.remoteID) {
+		if o != sa {
+			acts = append(acts, e.remove(o, "replaced after INITIAL_CONTACT")...)
+		}
+	}
+	return acts
+}
+
+// sasByIdentity lists the registered IKE SAs between two identities.
+func (e *Engine) sasByIdentity(local, remote Identity) []*ikeSA {
+	var out []*ikeSA
+	for _, o := range e.sas {
+		if o.localID.Equal(local) && o.remoteID.Equal(remote) {
+			out = append(out, o)
+		}
+	}
+	sortSAs(out)
+	return out
+}
+
+// install records a Child SA and reports it to the driver.
+func (sa *ikeSA) install(c *childSA) Action {
+	sa.children = append(sa.children, c)
+	sa.e.childIn[c.spiIn] = c
+	sa.e.log.Info("CHILD_SA established", "ike", sa.String(), "child", c.cfg.Name,
+		"spi_in", fmt.Sprintf("%08x", c.spiIn), "spi_out", fmt.Sprintf("%08x", c.spiOut),
+		"suite", c.suite.String(), "local_ts", tsStrings(c.localTS), "remote_ts", tsStrings(c.remoteTS))
+	up := ChildUp{IKE: sa.info(), Child: c.info(sa)}
+	if sa.role == model.Initiator {
+		up.OutEnc, up.OutInteg, up.InEnc, up.InInteg = c.keys.EncI, c.keys.IntegI, c.keys.EncR, c.keys.IntegR
+	} else {
+		up.InEnc, up.InInteg, up.OutEnc, up.OutInteg = c.keys.EncI, c.keys.IntegI, c.keys.EncR, c.keys.IntegR
+	}
+	return up
+}
+
+// childKeys derives the Child SA's KEYMAT (RFC 7296 section 2.17; the
+// first Child SA has no key exchange of its own).
+func (sa *ikeSA) childKeys(s *suite) (*crypto.ChildKeys, error) {
+	enc, err := crypto.LookupEncr(s.Encr.ID)
+	if err != nil {
+		return nil, err
+	}
+	encLen, err := enc.KeyLen(int(s.Encr.KeyBits))
+	if err != nil {
+		return nil, err
+	}
+	integLen := 0
+	if s.hasInteg && s.Integ != wire.AUTH_NONE {
+		in, err := crypto.LookupInteg(s.Integ)
+		if err != nil {
+			return nil, err
+		}
+		integLen = in.KeyLen
+	}
+	return crypto.DeriveChildKeys(sa.cs.PRF, sa.keys.D, sa.ni, sa.nr, encLen, integLen)
+}
+
+func spiBytes(spi uint32) []byte { return binary.BigEndian.AppendUint32(nil, spi) }

@@ -1,0 +1,137 @@
+package ike
+
+import (
+	"encoding/binary"
+	"time"
+
+	"github.com/ikev2ref/ikev2ref/impl/wire"
+	"github.com/ikev2ref/ikev2ref/model"
+)
+
+// The INFORMATIONAL exchange (RFC 7296 sections 1.4, 1.4.1, 2.4): deletes of
+// the IKE SA and of Child SAs in either direction, and liveness checks.
+
+// processInformational answers the peer's INFORMATIONAL request.
+func (sa *ikeSA) processInformational(now time.Time, in *inMsg) result {
+	e := sa.e
+	var mine []byte // our inbound SPIs of the pairs the peer deletes
+	var extra []Action
+	deleted := 0
+	for _, p := range in.payloads {
+		switch q := p.(type) {
+		case *wire.Delete:
+			switch q.Protocol {
+			case wire.ProtoIKE:
+				// RFC 7296 section 1.4.1: a Delete of the IKE SA is answered
+				// with an empty INFORMATIONAL response, and the IKE SA and its
+				// Child SAs are gone.
+				return result{outcome: model.DeleteIKE, reason: "the peer deleted the IKE SA"}
+			case wire.ProtoESP, wire.ProtoAH:
+				for _, spi := range q.SPIs {
+					if len(spi) != 4 {
+						continue
+					}
+					c := sa.childByOut(binary.BigEndian.Uint32(spi))
+					if c == nil {
+						// RFC 7296 section 1.4.1: SAs we do not have are ignored.
+						continue
+					}
+					deleted++
+					// RFC 7296 section 1.4.1: if we are deleting the same pair,
+					// the response does not name it.
+					if c.state != "DELETING" {
+						mine = binary.BigEndian.AppendUint32(mine, c.spiIn)
+					}
+					extra = append(extra, sa.removeChild(c))
+				}
+			}
+		case *wire.Notify:
+			if q.Type.IsError() {
+				// RFC7296-2.21.4-9: audit, change nothing.
+				e.log.Warn("peer reported an error in an INFORMATIONAL request", "ike", sa.String(), "notify", q.Type.String())
+			}
+		}
+	}
+	if deleted == 0 {
+		return result{outcome: model.Empty, extra: extra}
+	}
+	res := result{outcome: model.DeleteChild, extra: extra}
+	if len(mine) > 0 {
+		d := &wire.Delete{Protocol: wire.ProtoESP, SPISize: 4}
+		for i := 0; i < len(mine); i += 4 {
+			d.SPIs = append(d.SPIs, mine[i:i+4])
+		}
+		res.resp = []wire.Payload{d}
+	}
+	return res
+}
+
+// processInformationalResponse completes our INFORMATIONAL request.
+func (sa *ikeSA) processInformationalResponse(now time.Time, in *inMsg, out *outstanding) result {
+	res := result{outcome: model.OK}
+	if out.kind == model.CmdChildDelete {
+		// RFC 7296 section 1.4.1: the inbound halves go when the response
+		// arrives (its Delete names the peer's halves, now gone too).
+		for _, c := range out.children {
+			if sa.hasChild(c) {
+				res.extra = append(res.extra, sa.removeChild(c))
+			}
+		}
+	}
+	return res
+}
+
+func (sa *ikeSA) childByOut(spi uint32) *childSA {
+	for _, c := range sa.children {
+		if c.spiOut == spi {
+			return c
+		}
+	}
+	return nil
+}
+
+func (sa *ikeSA) hasChild(c *childSA) bool {
+	for _, x := range sa.children {
+		if x == c {
+			return true
+		}
+	}
+	return false
+}
+
+func (sa *ikeSA) removeChild(c *childSA) Action {
+	for i, x := range sa.children {
+		if x == c {
+			sa.children = append(sa.children[:i:i], sa.children[i+1:]...)
+			break
+		}
+	}
+	delete(sa.e.childIn, c.spiIn)
+	sa.e.log.Info("CHILD_SA deleted", "ike", sa.String(), "child", c.cfg.Name)
+	return ChildDown{IKE: sa.info(), Child: c.info(sa)}
+}
+
+// terminate deletes the IKE SA: with a Delete when it is established, at
+// once otherwise (RFC7296-2.4-13: tell the peer unless it does not answer).
+func (sa *ikeSA) terminate(now time.Time) []Action {
+	if sa.state != model.Established {
+		return sa.apply(now, 0, model.CmdTerminate, result{outcome: model.OK}, nil)
+	}
+	// An outstanding request would hold the Delete back: it is abandoned.
+	sa.out, sa.queue = nil, nil
+	res := result{outcome: model.OK, req: &queuedReq{exchange: wire.INFORMATIONAL, kind: model.CmdTerminate,
+		payloads: []wire.Payload{&wire.Delete{Protocol: wire.ProtoIKE}}}}
+	return sa.apply(now, model.INFORMATIONAL, model.CmdTerminate, res, nil)
+}
+
+// deleteChildren sends a Delete of our inbound SPIs (RFC7296-2.4-11).
+func (sa *ikeSA) deleteChildren(now time.Time, cs []*childSA) []Action {
+	d := &wire.Delete{Protocol: wire.ProtoESP, SPISize: 4}
+	for _, c := range cs {
+		c.state = "DELETING"
+		d.SPIs = append(d.SPIs, spiBytes(c.spiIn))
+	}
+	res := result{outcome: model.OK, req: &queuedReq{exchange: wire.INFORMATIONAL, kind: model.CmdChildDelete,
+		payloads: []wire.Payload{d}, children: cs}}
+	return sa.apply(now, model.INFORMATIONAL, model.CmdChildDelete, res, nil)
+}
