@@ -80,10 +80,11 @@ const (
 	CmdChildDelete                  // the operator asked to delete a Child SA
 	TimerLiveness                   // the liveness (DPD) timer fired
 	TimerGiveUp                     // retransmissions exhausted, or the half-open timeout
+	ReportError                     // an error outside any request (ESP on an unknown SPI) is reported
 )
 
 var eventNames = [...]string{"?", "recv-request", "recv-response", "cmd-initiate", "cmd-terminate",
-	"cmd-child-delete", "timer-liveness", "timer-give-up"}
+	"cmd-child-delete", "timer-liveness", "timer-give-up", "report-error"}
 
 func (e Event) String() string { return eventNames[e] }
 
@@ -257,6 +258,11 @@ var Table = []Transition{
 		"2.21.3: after authentication, an erroneous request is answered with the error"},
 	{Deleting, Responder, INFORMATIONAL, RecvRequest, Refused, Deleting, SendResponse, Retransmit,
 		"2.21.3: after authentication, an erroneous request is answered with the error"},
+
+	{Established, Initiator, INFORMATIONAL, ReportError, OK, Established, SendRequest, Retransmit,
+		"2.21.4: an error outside a request is reported in an INFORMATIONAL request (RFC7296-2.21.4-7)"},
+	{Established, Responder, INFORMATIONAL, ReportError, OK, Established, SendRequest, Retransmit,
+		"2.21.4: an error outside a request is reported in an INFORMATIONAL request (RFC7296-2.21.4-7)"},
 
 	// ---- the operator ends an IKE SA that is not established ----
 	{InitSent, Initiator, 0, CmdTerminate, OK, Deleted, SendNothing, NoTimer,

@@ -654,13 +654,19 @@ func (e *Engine) sasOf(c *Connection) []*ikeSA {
 	return out
 }
 
-// SAs lists the IKE SAs and their Child SAs, oldest first.
-func (e *Engine) SAs() []SAInfo {
+// sasOrdered lists the registered IKE SAs, oldest first.
+func (e *Engine) sasOrdered() []*ikeSA {
 	all := make([]*ikeSA, 0, len(e.sas))
 	for _, sa := range e.sas {
 		all = append(all, sa)
 	}
 	sortSAs(all)
+	return all
+}
+
+// SAs lists the IKE SAs and their Child SAs, oldest first.
+func (e *Engine) SAs() []SAInfo {
+	all := e.sasOrdered()
 	out := make([]SAInfo, 0, len(all))
 	for _, sa := range all {
 		out = append(out, sa.info())

@@ -2,6 +2,7 @@ package ike
 
 import (
 	"encoding/binary"
+	"net/netip"
 	"time"
 
 	"github.com/ikev2ref/ikev2ref/impl/wire"
@@ -134,4 +135,27 @@ func (sa *ikeSA) deleteChildren(now time.Time, cs []*childSA) []Action {
 	res := result{outcome: model.OK, req: &queuedReq{exchange: wire.INFORMATIONAL, kind: model.CmdChildDelete,
 		payloads: []wire.Payload{d}, children: cs}}
 	return sa.apply(now, model.INFORMATIONAL, model.CmdChildDelete, res, nil)
+}
+
+// UnknownESP is told by the data plane that an ESP packet arrived from peer
+// with an SPI we do not have. RFC7296-2.21.4-7 and RFC7296-2.21.4-8: over an
+// IKE SA with that peer, an INFORMATIONAL request with N(INVALID_SPI)
+// carrying the SPI reports it; the rate of such reports is limited
+// (RFC7296-2.4-7). Without such an IKE SA nothing is sent.
+func (e *Engine) UnknownESP(now time.Time, peer netip.AddrPort, spi uint32) []Action {
+	if e.childIn[spi] != nil {
+		return nil
+	}
+	for _, sa := range e.sasOrdered() {
+		if sa.state != model.Established || sa.remote.Addr() != peer.Addr() {
+			continue
+		}
+		if !e.allowUnauth(now) {
+			return nil
+		}
+		res := result{outcome: model.OK, req: &queuedReq{exchange: wire.INFORMATIONAL, kind: model.ReportError,
+			payloads: []wire.Payload{&wire.Notify{Protocol: wire.ProtoESP, Type: wire.INVALID_SPI, Data: spiBytes(spi)}}}}
+		return sa.apply(now, model.INFORMATIONAL, model.ReportError, res, nil)
+	}
+	return nil
 }

@@ -342,3 +342,53 @@ func TestInitialContact(t *testing.T) {
 		t.Errorf("responder SAs after INITIAL_CONTACT: %+v", sas)
 	}
 }
+
+// TestCookieThreshold: below the threshold of half-open SAs no cookie is
+// asked for; at it, the responder turns stateless (RFC7296-2.6-2).
+func TestCookieThreshold(t *testing.T) {
+	p := newPair(t, left(), right())
+	cfg := right().config(t, addrL, 2, p.logR)
+	cfg.CookieThreshold = 2
+	cfg.Connections[0].RemoteAddrs = nil
+	r, err := p.net.Add("right-2", addrR, cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p.net.Nodes = []*iketest.Node{p.l, r}
+	// Three initiators' first messages (the left engine's request, resent
+	// from three addresses, each a new half-open SA until the threshold).
+	p.initiate(t)
+	req := p.net.InFlight[0].Data
+	p.net.InFlight = nil
+	for i, src := range []string{"198.51.100.10", "198.51.100.11", "198.51.100.12"} {
+		b := append([]byte(nil), req...)
+		b[0] ^= byte(i + 1) // a different SPIi each time
+		p.net.Do(r, r.Engine.Receive(p.net.Now, ike.Datagram{Local: netipPort(addrR, 500),
+			Remote: netip.MustParseAddrPort(src + ":500"), Data: b}))
+	}
+	st := r.Engine.Stats()
+	if st.HalfOpen != 2 || st.CookiesSent != 1 {
+		t.Fatalf("half-open %d, cookies %d; want 2 and 1", st.HalfOpen, st.CookiesSent)
+	}
+}
+
+// TestUnknownESP: ESP on an SPI we do not know is reported to the peer in
+// an INFORMATIONAL request with N(INVALID_SPI) (RFC7296-2.21.4-7); a known
+// SPI is not.
+func TestUnknownESP(t *testing.T) {
+	p := newPair(t, left(), right())
+	p.initiate(t)
+	p.flush(t)
+	a, _ := agree(t, p)
+	p.net.Do(p.l, p.l.Engine.UnknownESP(p.net.Now, netipPort(addrR, 4500), a.Children[0].SPIIn))
+	if len(p.net.InFlight) != 0 {
+		t.Fatalf("a known SPI was reported")
+	}
+	p.net.Do(p.l, p.l.Engine.UnknownESP(p.net.Now, netipPort(addrR, 4500), 0xdeadbeef))
+	p.flush(t)
+	if !strings.Contains(p.logL.String(), "sending INFORMATIONAL request 2 [ N(INVALID_SPI) ]") ||
+		!strings.Contains(p.logR.String(), "peer reported an error in an INFORMATIONAL request") {
+		t.Errorf("INVALID_SPI not reported")
+	}
+	agree(t, p) // nothing changed (RFC7296-2.21.4-9)
+}
