@@ -8,10 +8,10 @@ BENCHTIME ?= 1s
 # targets; a package may keep a target beside its own internals).
 FUZZ_TARGETS = $(shell grep -o '^func Fuzz[A-Za-z0-9_]*' $$(git ls-files '*_test.go' 2>/dev/null || find . -name '*_test.go') | sed -E 's#^(.*)/[^/]*_test.go:func #./\1:#')
 
-.PHONY: help run test vet fmt-check unit fuzz bench interop trace build
+.PHONY: help run dump test vet fmt-check unit fuzz bench interop trace build
 
 help:
-	@echo "make run      decode and decrypt the bundled capture with ikedump (embedded default)"
+	@echo "make run      start the reference server (refserver) on its embedded default config"
 	@echo "make test     go vet, gofmt check, unit/property tests, fuzz seed corpora"
 	@echo "make fuzz     run every fuzz target for FUZZTIME (default 60s) each"
 	@echo "make bench    run the benchmarks (BENCHTIME, default 1s); figures go to docs/perf.md"
@@ -21,10 +21,14 @@ help:
 build:
 	$(GO) build ./...
 
-# The main job until the reference server lands: ikedump decodes a real
-# IKEv2 exchange (Wireshark's test capture) and decrypts its IKE_AUTH with the
-# capture's key table, verifying both ICVs.
+# The main job: the reference server on its embedded default configuration
+# (a PSK responder on 127.0.0.1, UDP 500/4500); it prints how to reach it.
+# Ports 500/4500 need root; as another user, pass e.g.
+# `make run ARGS="--ike-port 5500 --natt-port 5501"`.
 run:
+	$(GO) run ./cmd/refserver $(ARGS)
+
+dump:
 	$(GO) run ./cmd/ikedump -v --ikev2-keys testdata/captures/wireshark/ikev2_decryption_table \
 		testdata/captures/wireshark/ikev2-decrypt-aes256cbc.pcapng
 

@@ -47,6 +47,10 @@ type IKEKeys struct {
 type ChildUp struct {
 	IKE   SAInfo
 	Child ChildInfo
+	// Encr and Integ are the negotiated transforms (Integ is AUTH_NONE for
+	// AEAD), for the data plane and for key tables.
+	Encr  EncrAlg
+	Integ wire.IntegID
 	// Keys of the inbound and outbound SAs: encryption key (with salt for
 	// AEAD) and integrity key.
 	InEnc, InInteg, OutEnc, OutInteg []byte

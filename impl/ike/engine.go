@@ -616,6 +616,16 @@ func (e *Engine) Terminate(now time.Time, conn string) ([]Action, error) {
 	return acts, nil
 }
 
+// TerminateAll deletes every IKE SA, as a daemon does when it stops: the
+// established ones with a Delete (RFC7296-2.4-13), the others at once.
+func (e *Engine) TerminateAll(now time.Time) []Action {
+	var acts []Action
+	for _, sa := range e.sasOrdered() {
+		acts = append(acts, sa.terminate(now)...)
+	}
+	return acts
+}
+
 // TerminateChild deletes the named Child SAs of the connection.
 func (e *Engine) TerminateChild(now time.Time, conn, child string) ([]Action, error) {
 	c, err := e.connection(conn)

@@ -80,6 +80,10 @@ func right() side {
 // config builds an engine configuration with one connection "lab" and its
 // child "net" toward peer, logging into log.
 func (s side) config(t testing.TB, peer netip.Addr, seed uint64, log *bytes.Buffer) ike.Config {
+	var logger hclog.Logger
+	if log != nil {
+		logger = hclog.New(&hclog.LoggerOptions{Output: log, Level: hclog.Debug, Name: "ike"})
+	}
 	remote := []netip.Prefix{netip.PrefixFrom(peer, peer.BitLen())}
 	if s.anyPeer {
 		remote = nil
@@ -96,7 +100,7 @@ func (s side) config(t testing.TB, peer netip.Addr, seed uint64, log *bytes.Buff
 	return ike.Config{Connections: []*ike.Connection{c},
 		Secrets:      []ike.Secret{{IDs: []ike.Identity{mustID(t, s.id), mustID(t, s.peerID)}, Key: []byte(s.psk)}},
 		ForceCookies: s.cookies, Rand: iketest.Rand(seed),
-		Logger: hclog.New(&hclog.LoggerOptions{Output: log, Level: hclog.Debug, Name: "ike"})}
+		Logger: logger}
 }
 
 // pair puts two engines on a network: l initiates toward r.

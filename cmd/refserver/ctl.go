@@ -1,0 +1,506 @@
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"net"
+	"os"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/ikev2ref/ikev2ref/impl/ike"
+)
+
+// The control protocol: one JSON request line per connection, one JSON
+// response line.
+
+// request is a control command.
+type request struct {
+	Command string `json:"command"`
+	Name    string `json:"name,omitempty"`
+	Child   string `json:"child,omitempty"`
+	// Timeout bounds the wait of initiate and terminate (Go duration).
+	Timeout string `json:"timeout,omitempty"`
+}
+
+// response is the answer to a request.
+type response struct {
+	OK      bool   `json:"ok"`
+	Error   string `json:"error,omitempty"`
+	Message string `json:"message,omitempty"`
+	// SAs: list-sas, and the SA concerned for initiate (absent: none).
+	SAs   []saJSON   `json:"sas,omitempty"`
+	Stats *statsJSON `json:"stats,omitempty"`
+}
+
+// Control commands.
+const (
+	cmdInitiate  = "initiate"
+	cmdTerminate = "terminate"
+	cmdListSAs   = "list-sas"
+	cmdStats     = "stats"
+)
+
+var commands = []string{cmdInitiate, cmdTerminate, cmdListSAs, cmdStats}
+
+const (
+	defaultInitiateTimeout  = 20 * time.Second
+	defaultTerminateTimeout = 10 * time.Second
+	maxWait                 = 10 * time.Minute
+	pollInterval            = 50 * time.Millisecond
+	// ctlIOTimeout bounds reading a request and writing a response.
+	ctlIOTimeout = 10 * time.Second
+	// maxRequest bounds a request line.
+	maxRequest = 64 << 10
+	// maxResponse bounds a response line read by the client.
+	maxResponse = 64 << 20
+)
+
+func unknownCommand(c string) error {
+	return fmt.Errorf("refserver: unknown command %q (commands: %s)", c, strings.Join(commands, ", "))
+}
+
+// listenCtl opens the control socket with mode 0600, replacing a stale
+// socket file that nobody listens on.
+func listenCtl(path string) (net.Listener, error) {
+	if fi, err := os.Lstat(path); err == nil {
+		if fi.Mode()&os.ModeSocket == 0 {
+			return nil, fmt.Errorf("refserver: control socket %s: exists and is not a socket", path)
+		}
+		if c, err := net.DialTimeout("unix", path, time.Second); err == nil {
+			c.Close()
+			return nil, fmt.Errorf("refserver: control socket %s: another server is listening on it", path)
+		}
+		if err := os.Remove(path); err != nil {
+			return nil, fmt.Errorf("refserver: control socket: removing the stale %s: %w", path, err)
+		}
+	}
+	l, err := net.Listen("unix", path)
+	if err != nil {
+		return nil, fmt.Errorf("refserver: control socket: %w", err)
+	}
+	if err := os.Chmod(path, 0o600); err != nil {
+		l.Close()
+		return nil, fmt.Errorf("refserver: control socket: %w", err)
+	}
+	return l, nil
+}
+
+// acceptCtl serves the control socket until it is closed.
+func (s *server) acceptCtl() {
+	defer s.wg.Done()
+	for {
+		c, err := s.ctl.Accept()
+		if err != nil {
+			if !errors.Is(err, net.ErrClosed) {
+				s.log.Error("control socket", "error", err)
+			}
+			return
+		}
+		s.connsMu.Lock()
+		select {
+		case <-s.stopped:
+			s.connsMu.Unlock()
+			c.Close()
+			return
+		default:
+		}
+		s.conns[c] = true
+		s.connsMu.Unlock()
+		s.wg.Add(1)
+		go func() {
+			defer s.wg.Done()
+			s.serveCtl(c)
+			s.connsMu.Lock()
+			delete(s.conns, c)
+			s.connsMu.Unlock()
+			c.Close()
+		}()
+	}
+}
+
+// serveCtl answers one request.
+func (s *server) serveCtl(c net.Conn) {
+	c.SetReadDeadline(time.Now().Add(ctlIOTimeout))
+	resp := func() response {
+		line, err := bufio.NewReader(io.LimitReader(c, maxRequest)).ReadBytes('\n')
+		if err != nil && !(errors.Is(err, io.EOF) && len(line) > 0) {
+			return fail(fmt.Errorf("refserver: reading the request: %w", err))
+		}
+		var req request
+		dec := json.NewDecoder(bytes.NewReader(line))
+		dec.DisallowUnknownFields()
+		if err := dec.Decode(&req); err != nil {
+			return fail(fmt.Errorf("refserver: bad request: %w", err))
+		}
+		s.log.Info("control command", "command", req.Command, "name", req.Name, "child", req.Child)
+		return s.handle(req)
+	}()
+	if !resp.OK {
+		s.log.Warn("control command failed", "error", resp.Error)
+	}
+	b, _ := json.Marshal(resp)
+	c.SetWriteDeadline(time.Now().Add(ctlIOTimeout))
+	if _, err := c.Write(append(b, '\n')); err != nil {
+		s.log.Warn("control socket: writing the response", "error", err)
+	}
+}
+
+func fail(err error) response { return response{Error: err.Error()} }
+
+// handle carries out one request.
+func (s *server) handle(req request) response {
+	if !slices.Contains(commands, req.Command) {
+		if req.Command == "" {
+			return fail(errors.New("refserver: the request has no command"))
+		}
+		return fail(unknownCommand(req.Command))
+	}
+	needName := req.Command == cmdInitiate || req.Command == cmdTerminate
+	if needName && req.Name == "" {
+		return fail(fmt.Errorf("refserver: %s needs a connection name", req.Command))
+	}
+	if !needName && (req.Name != "" || req.Child != "" || req.Timeout != "") {
+		return fail(fmt.Errorf("refserver: %s takes no name, child or timeout", req.Command))
+	}
+	timeout := defaultInitiateTimeout
+	if req.Command == cmdTerminate {
+		timeout = defaultTerminateTimeout
+	}
+	if req.Timeout != "" {
+		d, err := time.ParseDuration(req.Timeout)
+		if err != nil || d <= 0 || d > maxWait {
+			return fail(fmt.Errorf("refserver: timeout %q: want a duration from 1ms to %v", req.Timeout, maxWait))
+		}
+		timeout = d
+	}
+	switch req.Command {
+	case cmdListSAs:
+		var sas []saJSON
+		if err := s.do(func(time.Time) { sas = sasJSON(s.eng.SAs()) }); err != nil {
+			return fail(err)
+		}
+		return response{OK: true, SAs: sas}
+	case cmdStats:
+		var st ike.Stats
+		if err := s.do(func(time.Time) { st = s.eng.Stats() }); err != nil {
+			return fail(err)
+		}
+		return response{OK: true, Stats: newStatsJSON(st, s.net.Stats())}
+	case cmdInitiate:
+		return s.initiate(req.Name, req.Child, timeout)
+	default:
+		return s.terminate(req.Name, req.Child, timeout)
+	}
+}
+
+// initiate starts an IKE SA and waits until it is ESTABLISHED (with the
+// named Child SA, when one was named) or has failed.
+func (s *server) initiate(name, child string, timeout time.Duration) response {
+	before := map[uint64]bool{}
+	var err error
+	if e := s.do(func(now time.Time) {
+		for _, sa := range s.eng.SAs() {
+			before[sa.UniqueID] = true
+		}
+		var acts []ike.Action
+		if acts, err = s.eng.Initiate(now, name, child); err == nil {
+			s.act(acts)
+		}
+	}); e != nil {
+		return fail(e)
+	}
+	if err != nil {
+		return fail(fmt.Errorf("refserver: initiate %s: %w", name, err))
+	}
+	deadline := time.Now().Add(timeout)
+	var target uint64 // the new IKE SA, once seen
+	for {
+		var (
+			sa     *ike.SAInfo
+			down   *downRecord
+			downID uint64
+		)
+		if e := s.do(func(time.Time) {
+			for _, x := range s.eng.SAs() {
+				if x.Name == name && !before[x.UniqueID] && (target == 0 || x.UniqueID == target) {
+					sa = &x
+					break
+				}
+			}
+			for _, id := range s.downOrder {
+				if r := s.downs[id]; r.name == name && !before[id] && (target == 0 || id == target) {
+					down, downID = &r, id
+				}
+			}
+		}); e != nil {
+			return fail(e)
+		}
+		switch {
+		case sa != nil && sa.State == "ESTABLISHED":
+			return established(*sa, child)
+		case sa != nil:
+			target = sa.UniqueID
+		case down != nil:
+			return fail(fmt.Errorf("refserver: initiate %s: IKE SA %s[%d] failed: %s", name, name, downID, down.reason))
+		case target != 0:
+			return fail(fmt.Errorf("refserver: initiate %s: IKE SA %s[%d] is gone", name, name, target))
+		}
+		if time.Now().After(deadline) {
+			state := "not created"
+			if sa != nil {
+				state = fmt.Sprintf("%s[%d] still %s", name, sa.UniqueID, sa.State)
+			}
+			return fail(fmt.Errorf("refserver: initiate %s: timeout after %v: IKE SA %s", name, timeout, state))
+		}
+		time.Sleep(pollInterval)
+	}
+}
+
+// established is the answer to a successful initiate.
+func established(sa ike.SAInfo, child string) response {
+	msg := fmt.Sprintf("IKE_SA %s[%d] established between %s[%s]...%s[%s]",
+		sa.Name, sa.UniqueID, sa.Local, sa.LocalID, sa.Remote, sa.RemoteID)
+	found := false
+	for _, c := range sa.Children {
+		msg += fmt.Sprintf("\nCHILD_SA %s{%d} established with SPIs %08x_i %08x_o and TS %s === %s",
+			c.Name, c.UniqueID, c.SPIIn, c.SPIOut, strings.Join(c.LocalTS, " "), strings.Join(c.RemoteTS, " "))
+		found = found || c.Name == child
+	}
+	resp := response{OK: true, Message: msg, SAs: sasJSON([]ike.SAInfo{sa})}
+	if child != "" && !found {
+		resp.OK = false
+		resp.Error = fmt.Sprintf("refserver: initiate %s: IKE SA established, but no CHILD_SA %s", sa.Name, child)
+	}
+	return resp
+}
+
+// terminate deletes the connection's IKE SAs (or the named Child SAs) and
+// waits until they are gone.
+func (s *server) terminate(name, child string, timeout time.Duration) response {
+	var err error
+	ids := map[uint64]bool{}
+	if e := s.do(func(now time.Time) {
+		for _, sa := range s.eng.SAs() {
+			if sa.Name == name {
+				ids[sa.UniqueID] = true
+			}
+		}
+		var acts []ike.Action
+		if child == "" {
+			acts, err = s.eng.Terminate(now, name)
+		} else {
+			acts, err = s.eng.TerminateChild(now, name, child)
+		}
+		if err == nil {
+			s.act(acts)
+		}
+	}); e != nil {
+		return fail(e)
+	}
+	if err != nil {
+		return fail(fmt.Errorf("refserver: terminate %s: %w", name, err))
+	}
+	what := "IKE_SAs of " + name
+	if child != "" {
+		what = "CHILD_SAs " + child + " of " + name
+	}
+	deadline := time.Now().Add(timeout)
+	for {
+		left := 0
+		if e := s.do(func(time.Time) {
+			for _, sa := range s.eng.SAs() {
+				if !ids[sa.UniqueID] {
+					continue
+				}
+				if child == "" {
+					left++
+					continue
+				}
+				for _, c := range sa.Children {
+					if c.Name == child {
+						left++
+					}
+				}
+			}
+		}); e != nil {
+			return fail(e)
+		}
+		if left == 0 {
+			return response{OK: true, Message: "terminated " + what}
+		}
+		if time.Now().After(deadline) {
+			return fail(fmt.Errorf("refserver: terminate %s: timeout after %v: %d left", what, timeout, left))
+		}
+		time.Sleep(pollInterval)
+	}
+}
+
+// ---- client ----
+
+// ctlUsage is printed for usage errors of refserver ctl.
+const ctlUsage = `usage: refserver ctl [--ctl SOCKET] COMMAND [ARGS]
+  initiate NAME [--child CHILD] [--timeout 20s]
+  terminate NAME [--child CHILD] [--timeout 10s]
+  list-sas [--json]
+  stats [--json]
+`
+
+// runCtl is `refserver ctl ...`.
+func runCtl(args []string, stdout, stderr io.Writer) int {
+	fs := newCtlFlags(stderr)
+	var pos []string
+	for {
+		if err := fs.fs.Parse(args); err != nil {
+			if errors.Is(err, flag.ErrHelp) {
+				return 0
+			}
+			return 2
+		}
+		if fs.fs.NArg() == 0 {
+			break
+		}
+		pos = append(pos, fs.fs.Arg(0))
+		args = fs.fs.Args()[1:]
+	}
+	usageErr := func(format string, a ...any) int {
+		fmt.Fprintf(stderr, "refserver ctl: "+format+"\n", a...)
+		fmt.Fprint(stderr, ctlUsage)
+		return 2
+	}
+	if len(pos) == 0 {
+		return usageErr("no command")
+	}
+	req := request{Command: pos[0], Child: *fs.child}
+	switch req.Command {
+	case cmdInitiate, cmdTerminate:
+		if len(pos) != 2 {
+			return usageErr("%s takes one connection name", req.Command)
+		}
+		if *fs.json {
+			return usageErr("%s takes no --json", req.Command)
+		}
+		req.Name = pos[1]
+		if *fs.timeout != 0 {
+			req.Timeout = fs.timeout.String()
+		}
+	case cmdListSAs, cmdStats:
+		if len(pos) != 1 {
+			return usageErr("%s takes no arguments", req.Command)
+		}
+		if *fs.child != "" || *fs.timeout != 0 {
+			return usageErr("%s takes no --child or --timeout", req.Command)
+		}
+	default:
+		return usageErr("unknown command %q (commands: %s)", req.Command, strings.Join(commands, ", "))
+	}
+	wait := ctlIOTimeout
+	if *fs.timeout > 0 {
+		wait += *fs.timeout
+	} else if req.Command == cmdInitiate {
+		wait += defaultInitiateTimeout
+	} else if req.Command == cmdTerminate {
+		wait += defaultTerminateTimeout
+	}
+	resp, err := call(*fs.ctl, req, wait)
+	if err != nil {
+		fmt.Fprintf(stderr, "%v\n", err)
+		return 1
+	}
+	if !resp.OK {
+		if resp.Message != "" {
+			fmt.Fprintln(stdout, resp.Message)
+		}
+		fmt.Fprintln(stderr, resp.Error)
+		return 1
+	}
+	switch req.Command {
+	case cmdListSAs:
+		if *fs.json {
+			return printJSON(stdout, stderr, nonNil(resp.SAs))
+		}
+		writeSAs(stdout, resp.SAs, time.Now())
+	case cmdStats:
+		if resp.Stats == nil {
+			fmt.Fprintln(stderr, "refserver ctl: the response has no stats")
+			return 1
+		}
+		if *fs.json {
+			return printJSON(stdout, stderr, resp.Stats)
+		}
+		writeStats(stdout, *resp.Stats)
+	default:
+		fmt.Fprintln(stdout, resp.Message)
+	}
+	return 0
+}
+
+type ctlFlags struct {
+	fs      *flag.FlagSet
+	ctl     *string
+	child   *string
+	timeout *time.Duration
+	json    *bool
+}
+
+func newCtlFlags(stderr io.Writer) *ctlFlags {
+	fs := flag.NewFlagSet("refserver ctl", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	fs.Usage = func() {
+		fmt.Fprint(stderr, ctlUsage)
+		fs.PrintDefaults()
+	}
+	return &ctlFlags{
+		fs:      fs,
+		ctl:     fs.String("ctl", defaultCtlPath(), "control `SOCKET` of the server"),
+		child:   fs.String("child", "", "the Child SA (`CHILD`) of initiate or terminate"),
+		timeout: fs.Duration("timeout", 0, "how long initiate (default 20s) or terminate (default 10s) waits"),
+		json:    fs.Bool("json", false, "print list-sas or stats as JSON"),
+	}
+}
+
+func nonNil(s []saJSON) []saJSON {
+	if s == nil {
+		return []saJSON{}
+	}
+	return s
+}
+
+func printJSON(stdout, stderr io.Writer, v any) int {
+	b, err := json.MarshalIndent(v, "", "  ")
+	if err != nil {
+		fmt.Fprintf(stderr, "refserver ctl: %v\n", err)
+		return 1
+	}
+	fmt.Fprintf(stdout, "%s\n", b)
+	return 0
+}
+
+// call sends one request and reads the response, all within wait.
+func call(path string, req request, wait time.Duration) (response, error) {
+	c, err := net.DialTimeout("unix", path, ctlIOTimeout)
+	if err != nil {
+		return response{}, fmt.Errorf("refserver ctl: is the server running? %w", err)
+	}
+	defer c.Close()
+	c.SetDeadline(time.Now().Add(wait))
+	b, _ := json.Marshal(req)
+	if _, err := c.Write(append(b, '\n')); err != nil {
+		return response{}, fmt.Errorf("refserver ctl: sending the request: %w", err)
+	}
+	line, err := bufio.NewReader(io.LimitReader(c, maxResponse)).ReadBytes('\n')
+	if err != nil && !(errors.Is(err, io.EOF) && len(line) > 0) {
+		return response{}, fmt.Errorf("refserver ctl: reading the response: %w", err)
+	}
+	var resp response
+	if err := json.Unmarshal(line, &resp); err != nil {
+		return response{}, fmt.Errorf("refserver ctl: bad response: %w", err)
+	}
+	return resp, nil
+}

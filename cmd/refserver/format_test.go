@@ -1,0 +1,258 @@
+package main
+
+import (
+	"bytes"
+	"encoding/json"
+	"net/netip"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/hashicorp/go-hclog"
+
+	"github.com/ikev2ref/ikev2ref/impl/ike"
+	"github.com/ikev2ref/ikev2ref/impl/wire"
+	"github.com/ikev2ref/ikev2ref/internal/swanctl"
+)
+
+var est = time.Date(2026, 3, 4, 5, 6, 7, 0, time.UTC)
+
+func sampleSA() ike.SAInfo {
+	return ike.SAInfo{
+		Name: "lab", UniqueID: 3, State: "ESTABLISHED", Initiator: false,
+		SPIi: 0x1a2b3c4d5e6f7a8b, SPIr: 0x0102030405060708,
+		Local: netip.MustParseAddrPort("192.0.2.1:4500"), Remote: netip.MustParseAddrPort("192.0.2.2:4500"),
+		LocalID: "right@lab.example", RemoteID: "left@lab.example",
+		Encr: "AES_CBC-256", Integ: "HMAC_SHA2_256_128", PRF: "PRF_HMAC_SHA2_256", KE: "ECP_256",
+		NATRemote: true, Established: est,
+		Children: []ike.ChildInfo{{
+			Name: "net", UniqueID: 4, State: "INSTALLED", Mode: ike.Tunnel, Protocol: "ESP", UDPEncap: true,
+			SPIIn: 0xc6a5e4f3, SPIOut: 0x0bd06d2e, Encr: "AES_CBC-256", Integ: "HMAC_SHA2_256_128",
+			LocalTS: []string{"198.51.100.2/32"}, RemoteTS: []string{"198.51.100.1/32"}, Established: est,
+		}},
+	}
+}
+
+func TestSAsJSON(t *testing.T) {
+	b, err := json.Marshal(sasJSON([]ike.SAInfo{sampleSA(), {Name: "half", UniqueID: 5, State: "INIT_DONE"}}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []map[string]any
+	if err := json.Unmarshal(b, &got); err != nil {
+		t.Fatal(err)
+	}
+	sa := got[0]
+	for k, want := range map[string]any{
+		"name": "lab", "unique_id": 3.0, "state": "ESTABLISHED", "initiator": false,
+		"spi_i": "1a2b3c4d5e6f7a8b", "spi_r": "0102030405060708",
+		"local_host": "192.0.2.1", "local_port": 4500.0, "remote_host": "192.0.2.2", "remote_port": 4500.0,
+		"local_id": "right@lab.example", "remote_id": "left@lab.example",
+		"encr": "AES_CBC-256", "integ": "HMAC_SHA2_256_128", "prf": "PRF_HMAC_SHA2_256", "ke": "ECP_256",
+		"nat_local": false, "nat_remote": true, "established": "2026-03-04T05:06:07Z",
+	} {
+		if sa[k] != want {
+			t.Errorf("%s = %#v, want %#v", k, sa[k], want)
+		}
+	}
+	child := sa["children"].([]any)[0].(map[string]any)
+	for k, want := range map[string]any{
+		"name": "net", "unique_id": 4.0, "state": "INSTALLED", "mode": "TUNNEL", "protocol": "ESP",
+		"udp_encap": true, "spi_in": "c6a5e4f3", "spi_out": "0bd06d2e", "encr": "AES_CBC-256",
+		"integ": "HMAC_SHA2_256_128", "esn": false, "established": "2026-03-04T05:06:07Z",
+	} {
+		if child[k] != want {
+			t.Errorf("child %s = %#v, want %#v", k, child[k], want)
+		}
+	}
+	if ts := child["local_ts"].([]any); len(ts) != 1 || ts[0] != "198.51.100.2/32" {
+		t.Errorf("local_ts %v", ts)
+	}
+	// A half-open SA: zero SPIs are still 16 digits, no times, an empty
+	// (not null) list of children.
+	half := got[1]
+	if half["spi_r"] != "0000000000000000" || half["established"] != nil || half["children"] == nil {
+		t.Errorf("half-open SA %v", half)
+	}
+}
+
+func TestWriteSAs(t *testing.T) {
+	var b bytes.Buffer
+	sa := sampleSA()
+	init := sampleSA()
+	init.Initiator, init.Name, init.UniqueID, init.Children = true, "other", 9, nil
+	init.Integ, init.Encr = "", "AES_GCM_16-256"
+	writeSAs(&b, sasJSON([]ike.SAInfo{sa, init}), est.Add(5*time.Second))
+	want := `lab: #3, ESTABLISHED, IKEv2, 1a2b3c4d5e6f7a8b_i 0102030405060708_r*
+  local  'right@lab.example' @ 192.0.2.1[4500]
+  remote 'left@lab.example' @ 192.0.2.2[4500]
+  AES_CBC-256/HMAC_SHA2_256_128/PRF_HMAC_SHA2_256/ECP_256
+  established 5s ago
+  net: #4, INSTALLED, TUNNEL-in-UDP, ESP:AES_CBC-256/HMAC_SHA2_256_128
+    installed 5s ago
+    in  c6a5e4f3
+    out 0bd06d2e
+    local  198.51.100.2/32
+    remote 198.51.100.1/32
+other: #9, ESTABLISHED, IKEv2, 1a2b3c4d5e6f7a8b_i* 0102030405060708_r
+  local  'right@lab.example' @ 192.0.2.1[4500]
+  remote 'left@lab.example' @ 192.0.2.2[4500]
+  AES_GCM_16-256/PRF_HMAC_SHA2_256/ECP_256
+  established 5s ago
+`
+	if b.String() != want {
+		t.Errorf("got\n%s\nwant\n%s", b.String(), want)
+	}
+}
+
+func TestProposalKeywords(t *testing.T) {
+	aes := func(bits uint16) ike.EncrAlg { return ike.EncrAlg{ID: wire.ENCR_AES_CBC, KeyBits: bits} }
+	for _, tc := range []struct {
+		p    ike.Proposal
+		want string
+	}{
+		{ike.Proposal{Encr: []ike.EncrAlg{aes(256)}, PRF: []wire.PRFID{wire.PRF_HMAC_SHA2_256},
+			Integ: []wire.IntegID{wire.AUTH_HMAC_SHA2_256_128}, KE: []wire.KEID{wire.ECP_256}}, "aes256-sha256-ecp256"},
+		{ike.Proposal{Encr: []ike.EncrAlg{aes(256), aes(128)}, PRF: []wire.PRFID{wire.PRF_HMAC_SHA2_256, wire.PRF_HMAC_SHA1},
+			Integ: []wire.IntegID{wire.AUTH_HMAC_SHA2_256_128, wire.AUTH_HMAC_SHA1_96}, KE: []wire.KEID{wire.MODP_2048}},
+			"aes256-aes128-sha256-sha1-modp2048"},
+		{ike.Proposal{Encr: []ike.EncrAlg{{ID: wire.ENCR_AES_GCM_16, KeyBits: 128}}, PRF: []wire.PRFID{wire.PRF_HMAC_SHA2_256},
+			KE: []wire.KEID{wire.CURVE25519}}, "aes128gcm16-prfsha256-curve25519"},
+		{ike.Proposal{Encr: []ike.EncrAlg{aes(128)}, PRF: []wire.PRFID{wire.PRF_HMAC_SHA2_384},
+			Integ: []wire.IntegID{wire.AUTH_HMAC_SHA2_256_128}, KE: []wire.KEID{wire.MODP_2048_S256}}, "aes128-sha256-prfsha384-modp2048s256"},
+		{ike.Proposal{Encr: []ike.EncrAlg{{ID: wire.ENCR_CHACHA20_POLY1305}}, ESN: []wire.ESNID{wire.ESN, wire.NoESN}},
+			"chacha20poly1305-esn-noesn"},
+		{ike.Proposal{Encr: []ike.EncrAlg{aes(256)}, Integ: []wire.IntegID{wire.AUTH_HMAC_SHA2_512_256}}, "aes256-sha512"},
+	} {
+		if got := proposalKeywords(tc.p); got != tc.want {
+			t.Errorf("got %q, want %q", got, tc.want)
+		}
+	}
+	if got := proposalsKeywords(nil); got != "default" {
+		t.Errorf("no proposals: %q", got)
+	}
+}
+
+func TestTSString(t *testing.T) {
+	a := netip.MustParseAddr
+	for _, tc := range []struct {
+		ts   ike.TrafficSelector
+		want string
+	}{
+		{ike.TrafficSelector{Dynamic: true}, "dynamic"},
+		{ike.TrafficSelector{Start: a("10.0.0.0"), End: a("10.0.0.255")}, "10.0.0.0/24"},
+		{ike.TrafficSelector{Start: a("10.0.0.1"), End: a("10.0.0.1")}, "10.0.0.1/32"},
+		{ike.TrafficSelector{Start: a("10.0.0.1"), End: a("10.0.0.9")}, "10.0.0.1-10.0.0.9"},
+		{ike.TrafficSelector{Start: a("0.0.0.0"), End: a("255.255.255.255"), Protocol: 6, StartPort: 80, EndPort: 80}, "0.0.0.0/0[tcp/80]"},
+		{ike.TrafficSelector{Start: a("2001:db8::"), End: a("2001:db8::ffff"), Protocol: 17, StartPort: 0, EndPort: 65535}, "2001:db8::/112[udp]"},
+		{ike.TrafficSelector{Start: a("10.0.0.0"), End: a("10.0.0.255"), StartPort: 1000, EndPort: 2000}, "10.0.0.0/24[%any/1000-2000]"},
+		{ike.TrafficSelector{Dynamic: true, Protocol: 50}, "dynamic[50]"},
+	} {
+		if got := tsString(tc.ts); got != tc.want {
+			t.Errorf("got %q, want %q", got, tc.want)
+		}
+	}
+}
+
+func TestSecretString(t *testing.T) {
+	for in, want := range map[string]string{
+		"ikev2ref-test-psk": `"ikev2ref-test-psk"`,
+		"a\"b":              "0x612262",
+		"\x00\x01":          "0x0001",
+	} {
+		if got := secretString([]byte(in)); got != want {
+			t.Errorf("secretString(%q) = %s, want %s", in, got, want)
+		}
+	}
+}
+
+func TestBannerIdentities(t *testing.T) {
+	id := func(s string) ike.Identity {
+		i, err := ike.ParseIdentity(s)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return i
+	}
+	c := &ike.Connection{Name: "x", Local: ike.AuthConfig{Auth: ike.AuthPSK, ID: id("server.example")}}
+	cfg := &ike.Config{Connections: []*ike.Connection{c},
+		Secrets: []ike.Secret{{IDs: []ike.Identity{id("server.example"), id("client@example.org")}, Key: []byte("k")}}}
+	if got := peerIdentity(cfg, c); got.String() != "client@example.org" {
+		t.Errorf("peer identity from the secret: %v", got)
+	}
+	c.Remote.ID = id("peer.example")
+	if got := peerIdentity(cfg, c); got.String() != "peer.example" {
+		t.Errorf("peer identity from the connection: %v", got)
+	}
+	if s, ok := secretFor(cfg, id("server.example")); !ok || string(s.Key) != "k" {
+		t.Errorf("secretFor: %v %v", s, ok)
+	}
+	if _, ok := secretFor(cfg, id("nobody.example")); ok {
+		t.Error("secretFor found a secret for an unknown identity")
+	}
+}
+
+// TestActRecordsDowns checks the bounded record of IKE SA failures that
+// ctl initiate reports from.
+func TestActRecordsDowns(t *testing.T) {
+	s := &server{log: hclog.NewNullLogger(), downs: map[uint64]downRecord{}}
+	var acts []ike.Action
+	for i := range maxDowns + 10 {
+		acts = append(acts, ike.IKEDown{IKE: ike.SAInfo{Name: "c", UniqueID: uint64(i + 1)}, Reason: "timeout"})
+	}
+	acts = append(acts, ike.ChildDown{IKE: sampleSA(), Child: sampleSA().Children[0]})
+	s.act(acts)
+	if len(s.downs) != maxDowns || len(s.downOrder) != maxDowns {
+		t.Fatalf("%d records, %d in order; want %d", len(s.downs), len(s.downOrder), maxDowns)
+	}
+	if _, ok := s.downs[1]; ok {
+		t.Error("the oldest record was kept")
+	}
+	if r := s.downs[maxDowns+10]; r.name != "c" || r.reason != "timeout" {
+		t.Errorf("newest record %+v", r)
+	}
+	if !slices.IsSorted(s.downOrder) {
+		t.Error("records out of order")
+	}
+}
+
+func TestWriteSummary(t *testing.T) {
+	cfg, _ := swanctl.Default()
+	var b bytes.Buffer
+	writeSummary(&b, cfg)
+	out := b.String()
+	for _, c := range cfg.Connections {
+		if !strings.Contains(out, c.Name+": ") {
+			t.Errorf("summary lacks connection %s:\n%s", c.Name, out)
+		}
+	}
+	for _, s := range cfg.Secrets {
+		if strings.Contains(out, string(s.Key)) {
+			t.Errorf("summary shows a secret:\n%s", out)
+		}
+	}
+}
+
+func TestIKEScanGroup(t *testing.T) {
+	cbc := []ike.EncrAlg{{ID: wire.ENCR_AES_CBC, KeyBits: 256}}
+	for _, tc := range []struct {
+		p    ike.Proposal
+		want wire.KEID
+		ok   bool
+	}{
+		{ike.Proposal{Encr: cbc, PRF: []wire.PRFID{wire.PRF_HMAC_SHA1}, Integ: []wire.IntegID{wire.AUTH_HMAC_SHA1_96},
+			KE: []wire.KEID{wire.ECP_256, wire.MODP_2048}}, wire.MODP_2048, true},
+		{ike.Proposal{Encr: cbc, PRF: []wire.PRFID{wire.PRF_HMAC_SHA2_256}, Integ: []wire.IntegID{wire.AUTH_HMAC_SHA2_256_128},
+			KE: []wire.KEID{wire.MODP_2048}}, 0, false},
+		{ike.Proposal{Encr: []ike.EncrAlg{{ID: wire.ENCR_AES_CBC, KeyBits: 192}}, PRF: []wire.PRFID{wire.PRF_HMAC_SHA1},
+			Integ: []wire.IntegID{wire.AUTH_HMAC_SHA1_96}, KE: []wire.KEID{wire.MODP_2048}}, 0, false},
+		{ike.Proposal{Encr: cbc, PRF: []wire.PRFID{wire.PRF_HMAC_SHA1}, Integ: []wire.IntegID{wire.AUTH_HMAC_SHA1_96},
+			KE: []wire.KEID{wire.CURVE25519}}, 0, false},
+	} {
+		g, ok := ikeScanGroup([]ike.Proposal{tc.p})
+		if g != tc.want || ok != tc.ok {
+			t.Errorf("%s: got %v %v, want %v %v", proposalKeywords(tc.p), g, ok, tc.want, tc.ok)
+		}
+	}
+}

@@ -1,0 +1,200 @@
+// Command refserver is the IKEv2 reference server (RFC 7296): the sans-I/O
+// engine of impl/ike driven over real UDP sockets on ports 500 and 4500
+// (impl/netio, RFC 7296 section 2 and RFC 3948), configured with a
+// swanctl.conf, controlled over a local unix socket, and able to write a
+// pcap and Wireshark key tables of everything it does, so that other IKEv2
+// stacks can be tested against it and every exchange opened in Wireshark.
+//
+// Usage:
+//
+//	refserver [--config FILE] [--listen ADDR,...] [--ike-port N] [--natt-port N]
+//	          [--ctl SOCKET] [--log-format text|json] [--log-level LEVEL]
+//	          [--keylog DIR] [--pcap FILE]
+//	refserver --check-config FILE
+//	refserver ctl [--ctl SOCKET] COMMAND [ARGS]
+//
+// Without --config the embedded default configuration is used
+// (internal/swanctl's Default, with its documented test secret), and the
+// server prints how to reach it: an ike-scan probe and a swanctl.conf for a
+// strongSwan peer.
+//
+// One goroutine owns the engine: it takes the datagrams from impl/netio,
+// the control commands and the expiry of a single timer (Engine.NextTimeout,
+// Engine.Tick), calls the engine with the current time and carries out the
+// returned actions in order: Send goes to the sockets, IKEKeys and ChildUp
+// go to the key tables (--keylog), ChildUp, ChildDown and IKEDown become log
+// lines. SIGINT and SIGTERM stop the server, which first sends a Delete for
+// every established IKE SA.
+//
+// # Control
+//
+// The control socket (default /run/refserver.ctl for root, else
+// $XDG_RUNTIME_DIR/refserver.ctl or ./refserver.ctl; mode 0600) takes one
+// JSON request per connection, one line, and answers with one JSON line:
+//
+//	request:  {"command": "initiate"|"terminate"|"list-sas"|"stats",
+//	           "name": CONNECTION, "child": CHILD, "timeout": "20s"}
+//	response: {"ok": true|false, "error": "...", "message": "...",
+//	           "sas": [SA...], "stats": {"ike": {...}, "netio": {...}}}
+//
+// initiate and terminate wait (at most "timeout", default 20s and 10s)
+// until the IKE SA is ESTABLISHED or has failed, or is gone. An SA is:
+//
+//	{"name", "unique_id", "state", "initiator", "spi_i", "spi_r" (16 hex
+//	 digits), "local_host", "local_port", "remote_host", "remote_port",
+//	 "local_id", "remote_id", "encr", "integ", "prf", "ke" (strongSwan's
+//	 names), "nat_local", "nat_remote", "established" (RFC 3339),
+//	 "children": [{"name", "unique_id", "state", "mode", "protocol",
+//	 "udp_encap", "spi_in", "spi_out" (8 hex digits), "encr", "integ",
+//	 "ke", "esn", "local_ts", "remote_ts", "established"}]}
+//
+// `refserver ctl list-sas` prints them as `swanctl --list-sas` does.
+//
+// Exit status: 0 success; 1 failure (a server that could not start or
+// failed, a control command that failed, an invalid configuration); 2 usage.
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"net/netip"
+	"os"
+	"os/signal"
+	"strings"
+	"syscall"
+
+	"github.com/ikev2ref/ikev2ref/impl/ike"
+	"github.com/ikev2ref/ikev2ref/internal/swanctl"
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	code := run(ctx, os.Args[1:], os.Stdout, os.Stderr)
+	stop()
+	os.Exit(code)
+}
+
+const usage = `usage: refserver [--config FILE] [--listen ADDR,...] [--ike-port N] [--natt-port N]
+                 [--ctl SOCKET] [--log-format text|json] [--log-level LEVEL]
+                 [--keylog DIR] [--pcap FILE]
+       refserver --check-config FILE
+       refserver ctl [--ctl SOCKET] COMMAND [ARGS]
+
+The IKEv2 reference server. Without --config it runs the embedded default
+configuration and prints how to reach it.
+
+ctl commands:
+  initiate NAME [--child CHILD] [--timeout 20s]   start an IKE SA, wait until ESTABLISHED or failed
+  terminate NAME [--child CHILD] [--timeout 10s]  delete the IKE SAs (or the Child SAs) of NAME
+  list-sas [--json]                               list the IKE SAs as swanctl --list-sas does
+  stats [--json]                                  engine and socket counters
+
+Exit status: 0 success, 1 failure, 2 usage.
+
+`
+
+// run is the command: it returns the exit status.
+func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	if len(args) > 0 && args[0] == "ctl" {
+		return runCtl(args[1:], stdout, stderr)
+	}
+	fs := flag.NewFlagSet("refserver", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	fs.Usage = func() {
+		fmt.Fprint(stderr, usage)
+		fs.PrintDefaults()
+	}
+	var o options
+	fs.StringVar(&o.configPath, "config", "", "swanctl.conf `FILE` (default: the embedded default configuration)")
+	checkConfig := fs.String("check-config", "", "parse `FILE`, print a summary and exit")
+	listen := fs.String("listen", "", "local `ADDR`esses to bind, comma-separated (default: all, IPv4 and IPv6)")
+	fs.IntVar(&o.ikePort, "ike-port", 500, "IKE UDP port `N` (0: any free port)")
+	fs.IntVar(&o.nattPort, "natt-port", 4500, "NAT-T UDP port `N` (0: any free port)")
+	fs.StringVar(&o.ctlPath, "ctl", defaultCtlPath(), "control `SOCKET`")
+	fs.StringVar(&o.logFormat, "log-format", "text", "log format: text or json")
+	fs.StringVar(&o.logLevel, "log-level", "info", "log `LEVEL`: trace, debug, info, warn, error")
+	fs.StringVar(&o.keylogDir, "keylog", "", "write Wireshark key tables (SECRETS) to `DIR`")
+	fs.StringVar(&o.pcapPath, "pcap", "", "write every datagram sent and received to the pcap `FILE`")
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return 0
+		}
+		return 2
+	}
+	if fs.NArg() > 0 {
+		fmt.Fprintf(stderr, "refserver: unexpected argument %q (control commands go after \"ctl\")\n", fs.Arg(0))
+		fs.Usage()
+		return 2
+	}
+	if *checkConfig != "" {
+		return runCheckConfig(*checkConfig, stdout, stderr)
+	}
+	for _, s := range strings.Split(*listen, ",") {
+		if s = strings.TrimSpace(s); s == "" {
+			continue
+		}
+		a, err := netip.ParseAddr(s)
+		if err != nil {
+			fmt.Fprintf(stderr, "refserver: --listen: %v\n", err)
+			return 2
+		}
+		o.listen = append(o.listen, a)
+	}
+	if o.ikePort < 0 || o.ikePort > 65535 || o.nattPort < 0 || o.nattPort > 65535 {
+		fmt.Fprintln(stderr, "refserver: --ike-port and --natt-port take 0 to 65535")
+		return 2
+	}
+	if o.ikePort != 0 && o.ikePort == o.nattPort {
+		fmt.Fprintln(stderr, "refserver: --ike-port and --natt-port must differ")
+		return 2
+	}
+	if o.logFormat != "text" && o.logFormat != "json" {
+		fmt.Fprintf(stderr, "refserver: --log-format %q: want text or json\n", o.logFormat)
+		return 2
+	}
+	if _, err := parseLevel(o.logLevel); err != nil {
+		fmt.Fprintf(stderr, "refserver: %v\n", err)
+		return 2
+	}
+	s, err := newServer(o, stdout, stderr)
+	if err != nil {
+		fmt.Fprintf(stderr, "%v\n", err)
+		return 1
+	}
+	if err := s.serve(ctx); err != nil {
+		fmt.Fprintf(stderr, "%v\n", err)
+		return 1
+	}
+	return 0
+}
+
+// defaultCtlPath is /run/refserver.ctl for root, else a per-user place.
+func defaultCtlPath() string {
+	if os.Geteuid() == 0 {
+		return "/run/refserver.ctl"
+	}
+	if d := os.Getenv("XDG_RUNTIME_DIR"); d != "" {
+		return d + "/refserver.ctl"
+	}
+	return "refserver.ctl"
+}
+
+// runCheckConfig parses a swanctl.conf and prints its summary.
+func runCheckConfig(path string, stdout, stderr io.Writer) int {
+	cfg, err := swanctl.Load(path)
+	if err != nil {
+		fmt.Fprintf(stderr, "refserver: %v\n", err)
+		return 1
+	}
+	// The engine refuses what the parser lets through but cannot work.
+	if _, err := ike.New(*cfg); err != nil {
+		fmt.Fprintf(stderr, "refserver: %s: %v\n", path, err)
+		return 1
+	}
+	fmt.Fprintf(stdout, "%s: OK\n", path)
+	writeSummary(stdout, cfg)
+	return 0
+}

@@ -1,0 +1,232 @@
+package main
+
+import (
+	"fmt"
+	"io"
+	"strings"
+	"time"
+
+	"github.com/ikev2ref/ikev2ref/impl/ike"
+	"github.com/ikev2ref/ikev2ref/impl/netio"
+)
+
+// The control protocol's view of the engine's types: stable lower_snake
+// names, SPIs as fixed-width hex, times in RFC 3339. The field names follow
+// strongSwan's vici list-sas where it has one (local_host for local-host).
+
+// saJSON is an IKE SA (ike.SAInfo).
+type saJSON struct {
+	Name        string      `json:"name"`
+	UniqueID    uint64      `json:"unique_id"`
+	State       string      `json:"state"`
+	Initiator   bool        `json:"initiator"`
+	SPIi        string      `json:"spi_i"` // 16 hex digits
+	SPIr        string      `json:"spi_r"`
+	LocalHost   string      `json:"local_host"`
+	LocalPort   uint16      `json:"local_port"`
+	RemoteHost  string      `json:"remote_host"`
+	RemotePort  uint16      `json:"remote_port"`
+	LocalID     string      `json:"local_id"`
+	RemoteID    string      `json:"remote_id"`
+	Encr        string      `json:"encr,omitempty"`
+	Integ       string      `json:"integ,omitempty"`
+	PRF         string      `json:"prf,omitempty"`
+	KE          string      `json:"ke,omitempty"`
+	NATLocal    bool        `json:"nat_local"`
+	NATRemote   bool        `json:"nat_remote"`
+	Established string      `json:"established,omitempty"` // RFC 3339
+	Children    []childJSON `json:"children"`
+}
+
+// childJSON is a Child SA pair (ike.ChildInfo).
+type childJSON struct {
+	Name        string   `json:"name"`
+	UniqueID    uint64   `json:"unique_id"`
+	State       string   `json:"state"`
+	Mode        string   `json:"mode"`
+	Protocol    string   `json:"protocol"`
+	UDPEncap    bool     `json:"udp_encap"`
+	SPIIn       string   `json:"spi_in"` // 8 hex digits
+	SPIOut      string   `json:"spi_out"`
+	Encr        string   `json:"encr,omitempty"`
+	Integ       string   `json:"integ,omitempty"`
+	KE          string   `json:"ke,omitempty"`
+	ESN         bool     `json:"esn"`
+	LocalTS     []string `json:"local_ts"`
+	RemoteTS    []string `json:"remote_ts"`
+	Established string   `json:"established,omitempty"`
+}
+
+// statsJSON is the answer to stats.
+type statsJSON struct {
+	IKE   ikeStatsJSON   `json:"ike"`
+	NetIO netioStatsJSON `json:"netio"`
+}
+
+type ikeStatsJSON struct {
+	Dropped         uint64 `json:"dropped"`
+	Retransmits     uint64 `json:"retransmits"`
+	CachedResponses uint64 `json:"cached_responses"`
+	HalfOpen        int    `json:"half_open"`
+	CookiesSent     uint64 `json:"cookies_sent"`
+}
+
+type netioStatsJSON struct {
+	IKEReceived uint64 `json:"ike_received"`
+	IKESent     uint64 `json:"ike_sent"`
+	Keepalives  uint64 `json:"keepalives"`
+	ESPInUDP    uint64 `json:"esp_in_udp"`
+	Malformed   uint64 `json:"malformed"`
+	Overruns    uint64 `json:"overruns"`
+	ReadErrors  uint64 `json:"read_errors"`
+	SendErrors  uint64 `json:"send_errors"`
+}
+
+func rfc3339(t time.Time) string {
+	if t.IsZero() {
+		return ""
+	}
+	return t.Format(time.RFC3339)
+}
+
+func orEmpty(s []string) []string {
+	if s == nil {
+		return []string{}
+	}
+	return s
+}
+
+func sasJSON(sas []ike.SAInfo) []saJSON {
+	out := make([]saJSON, 0, len(sas))
+	for _, sa := range sas {
+		j := saJSON{
+			Name: sa.Name, UniqueID: sa.UniqueID, State: sa.State, Initiator: sa.Initiator,
+			SPIi: fmt.Sprintf("%016x", sa.SPIi), SPIr: fmt.Sprintf("%016x", sa.SPIr),
+			LocalPort: sa.Local.Port(), RemotePort: sa.Remote.Port(),
+			LocalID: sa.LocalID, RemoteID: sa.RemoteID,
+			Encr: sa.Encr, Integ: sa.Integ, PRF: sa.PRF, KE: sa.KE,
+			NATLocal: sa.NATLocal, NATRemote: sa.NATRemote,
+			Established: rfc3339(sa.Established),
+			Children:    make([]childJSON, 0, len(sa.Children)),
+		}
+		if sa.Local.IsValid() {
+			j.LocalHost = sa.Local.Addr().String()
+		}
+		if sa.Remote.IsValid() {
+			j.RemoteHost = sa.Remote.Addr().String()
+		}
+		for _, c := range sa.Children {
+			j.Children = append(j.Children, childJSON{
+				Name: c.Name, UniqueID: c.UniqueID, State: c.State, Mode: c.Mode.String(),
+				Protocol: c.Protocol, UDPEncap: c.UDPEncap,
+				SPIIn: fmt.Sprintf("%08x", c.SPIIn), SPIOut: fmt.Sprintf("%08x", c.SPIOut),
+				Encr: c.Encr, Integ: c.Integ, KE: c.KE, ESN: c.ESN,
+				LocalTS: orEmpty(c.LocalTS), RemoteTS: orEmpty(c.RemoteTS),
+				Established: rfc3339(c.Established),
+			})
+		}
+		out = append(out, j)
+	}
+	return out
+}
+
+func newStatsJSON(e ike.Stats, n netio.Stats) *statsJSON {
+	return &statsJSON{
+		IKE: ikeStatsJSON{Dropped: e.Dropped, Retransmits: e.Retransmits, CachedResponses: e.CachedResponses,
+			HalfOpen: e.HalfOpen, CookiesSent: e.CookiesSent},
+		NetIO: netioStatsJSON{IKEReceived: n.IKEReceived, IKESent: n.IKESent, Keepalives: n.Keepalives,
+			ESPInUDP: n.ESPInUDP, Malformed: n.Malformed, Overruns: n.Overruns,
+			ReadErrors: n.ReadErrors, SendErrors: n.SendErrors},
+	}
+}
+
+// writeSAs prints the SAs as strongSwan's `swanctl --list-sas` does (the
+// data plane's byte and packet counters are not there yet, nor reqids):
+//
+//	refserver: #1, ESTABLISHED, IKEv2, 1a2b3c4d5e6f7a8b_i 0102030405060708_r*
+//	  local  'refserver.ikev2ref.example' @ 192.0.2.1[4500]
+//	  remote 'client@ikev2ref.example' @ 192.0.2.2[4500]
+//	  AES_CBC-256/HMAC_SHA2_256_128/PRF_HMAC_SHA2_256/MODP_2048
+//	  established 5s ago
+//	  net: #2, INSTALLED, TUNNEL-in-UDP, ESP:AES_CBC-256/HMAC_SHA2_256_128
+//	    installed 5s ago
+//	    in  c6a5e4f3
+//	    out cbd06d2e
+//	    local  198.51.100.1/32
+//	    remote 198.51.100.2/32
+func writeSAs(w io.Writer, sas []saJSON, now time.Time) {
+	ago := func(ts string) string {
+		t, err := time.Parse(time.RFC3339, ts)
+		if err != nil {
+			return "?"
+		}
+		return fmt.Sprintf("%.0f", max(now.Sub(t), 0).Seconds())
+	}
+	for _, sa := range sas {
+		mi, mr := "*", ""
+		if !sa.Initiator {
+			mi, mr = "", "*"
+		}
+		fmt.Fprintf(w, "%s: #%d, %s, IKEv2, %s_i%s %s_r%s\n", sa.Name, sa.UniqueID, sa.State, sa.SPIi, mi, sa.SPIr, mr)
+		fmt.Fprintf(w, "  local  '%s' @ %s[%d]\n", sa.LocalID, sa.LocalHost, sa.LocalPort)
+		fmt.Fprintf(w, "  remote '%s' @ %s[%d]\n", sa.RemoteID, sa.RemoteHost, sa.RemotePort)
+		if sa.Encr != "" {
+			algs := []string{sa.Encr}
+			if sa.Integ != "" {
+				algs = append(algs, sa.Integ)
+			}
+			fmt.Fprintf(w, "  %s\n", strings.Join(append(algs, sa.PRF, sa.KE), "/"))
+		}
+		if sa.Established != "" {
+			fmt.Fprintf(w, "  established %ss ago\n", ago(sa.Established))
+		}
+		for _, c := range sa.Children {
+			mode := c.Mode
+			if c.UDPEncap {
+				mode += "-in-UDP"
+			}
+			var algs []string
+			for _, a := range []string{c.Encr, c.Integ, c.KE} {
+				if a != "" {
+					algs = append(algs, a)
+				}
+			}
+			if c.ESN {
+				algs = append(algs, "ESN")
+			}
+			fmt.Fprintf(w, "  %s: #%d, %s, %s, %s:%s\n", c.Name, c.UniqueID, c.State, mode, c.Protocol, strings.Join(algs, "/"))
+			if c.Established != "" {
+				fmt.Fprintf(w, "    installed %ss ago\n", ago(c.Established))
+			}
+			fmt.Fprintf(w, "    in  %s\n", c.SPIIn)
+			fmt.Fprintf(w, "    out %s\n", c.SPIOut)
+			fmt.Fprintf(w, "    local  %s\n", strings.Join(c.LocalTS, " "))
+			fmt.Fprintf(w, "    remote %s\n", strings.Join(c.RemoteTS, " "))
+		}
+	}
+}
+
+// writeStats prints the counters, one per line.
+func writeStats(w io.Writer, s statsJSON) {
+	rows := []struct {
+		name string
+		v    any
+	}{
+		{"IKE messages dropped", s.IKE.Dropped},
+		{"IKE retransmissions", s.IKE.Retransmits},
+		{"IKE cached responses", s.IKE.CachedResponses},
+		{"IKE half-open SAs", s.IKE.HalfOpen},
+		{"IKE cookies sent", s.IKE.CookiesSent},
+		{"UDP IKE received", s.NetIO.IKEReceived},
+		{"UDP IKE sent", s.NetIO.IKESent},
+		{"UDP NAT keepalives", s.NetIO.Keepalives},
+		{"UDP ESP-in-UDP (dropped)", s.NetIO.ESPInUDP},
+		{"UDP malformed", s.NetIO.Malformed},
+		{"UDP oversized", s.NetIO.Overruns},
+		{"UDP read errors", s.NetIO.ReadErrors},
+		{"UDP send errors", s.NetIO.SendErrors},
+	}
+	for _, r := range rows {
+		fmt.Fprintf(w, "%-26s %v\n", r.name+":", r.v)
+	}
+}

@@ -1,0 +1,325 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/netip"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/hashicorp/go-hclog"
+
+	"github.com/ikev2ref/ikev2ref/impl/ike"
+	"github.com/ikev2ref/ikev2ref/impl/netio"
+	"github.com/ikev2ref/ikev2ref/internal/swanctl"
+)
+
+// options are the server's command-line settings.
+type options struct {
+	configPath string
+	listen     []netip.Addr
+	ikePort    int
+	nattPort   int
+	ctlPath    string
+	logFormat  string
+	logLevel   string
+	keylogDir  string
+	pcapPath   string
+}
+
+// maxDowns bounds the record of recent IKE SA failures that ctl initiate
+// reports.
+const maxDowns = 256
+
+// server is the running refserver. The engine, the key log and the record
+// of IKE SA failures belong to the loop goroutine; everything else reaches
+// them through do.
+type server struct {
+	opts   options
+	log    hclog.Logger
+	stdout io.Writer
+	stderr io.Writer
+
+	cfg        *ike.Config
+	defaultCfg []byte // the embedded swanctl.conf when no --config was given
+	eng        *ike.Engine
+	net        *netio.Conn
+	ctl        net.Listener
+	keys       *keyLog
+	pcap       *pcapWriter
+
+	cmds    chan func(now time.Time)
+	stopped chan struct{} // closed when the loop has ended
+	wg      sync.WaitGroup
+
+	connsMu sync.Mutex
+	conns   map[net.Conn]bool // open control connections, closed at stop
+
+	downs     map[uint64]downRecord
+	downOrder []uint64
+}
+
+// downRecord is an IKE SA that went away, for ctl initiate.
+type downRecord struct {
+	name   string
+	reason string
+}
+
+// newServer loads the configuration and opens the sockets, the control
+// socket and the output files. On error nothing stays open.
+func newServer(o options, stdout, stderr io.Writer) (_ *server, err error) {
+	level, err := parseLevel(o.logLevel)
+	if err != nil {
+		return nil, err
+	}
+	log := hclog.New(&hclog.LoggerOptions{
+		Name:       "refserver",
+		Level:      level,
+		Output:     stderr,
+		JSONFormat: o.logFormat == "json",
+	})
+	s := &server{
+		opts: o, log: log, stdout: stdout, stderr: stderr,
+		cmds:    make(chan func(time.Time)),
+		stopped: make(chan struct{}),
+		downs:   map[uint64]downRecord{},
+		conns:   map[net.Conn]bool{},
+	}
+	defer func() {
+		if err != nil {
+			s.closeAll()
+		}
+	}()
+	if o.configPath != "" {
+		if s.cfg, err = swanctl.Load(o.configPath); err != nil {
+			return nil, fmt.Errorf("refserver: %w", err)
+		}
+		log.Info("configuration loaded", "file", o.configPath, "connections", len(s.cfg.Connections))
+	} else {
+		s.cfg, s.defaultCfg = swanctl.Default()
+		log.Info("using the embedded default configuration", "connections", len(s.cfg.Connections))
+		// The default is a responder on loopback: listen there only.
+		if len(o.listen) == 0 {
+			for _, c := range s.cfg.Connections {
+				for _, p := range c.LocalAddrs {
+					if p.IsSingleIP() {
+						o.listen = append(o.listen, p.Addr())
+					}
+				}
+			}
+		}
+	}
+	s.cfg.Logger = log.ResetNamed("ike")
+
+	if o.keylogDir != "" {
+		if s.keys, err = openKeyLog(o.keylogDir); err != nil {
+			return nil, err
+		}
+		msg := fmt.Sprintf("WARNING: --keylog %s: writing the IKE and ESP keys of every SA to %s and %s; anyone who can read them can decrypt the traffic",
+			o.keylogDir, s.keys.ikePath(), s.keys.espPath())
+		fmt.Fprintln(stderr, msg)
+		log.Warn("writing secrets: IKE and ESP keys for Wireshark", "dir", o.keylogDir)
+	}
+	var tap func(netio.Packet)
+	if o.pcapPath != "" {
+		if s.pcap, err = createPcap(o.pcapPath); err != nil {
+			return nil, err
+		}
+		tap = s.pcap.tap(log)
+		log.Info("writing a packet capture", "file", o.pcapPath)
+	}
+	s.net, err = netio.Listen(netio.Config{
+		Addrs:    o.listen,
+		IKEPort:  uint16(o.ikePort),
+		NATTPort: uint16(o.nattPort),
+		Tap:      tap,
+		Logger:   log.ResetNamed("netio"),
+	})
+	if err != nil {
+		return nil, fmt.Errorf("refserver: %w", err)
+	}
+	ikePort, nattPort := s.net.Ports()
+	s.cfg.IKEPort, s.cfg.NATTPort = ikePort, nattPort
+	for _, sock := range s.net.Sockets() {
+		log.Info("listening", "socket", sock.Role.String(), "addr", sock.Local.String())
+	}
+	// On another IKE port than 500, connections that leave the local port
+	// at its default initiate from the port the socket has: otherwise the
+	// engine would put port 500 in its NAT detection hash (RFC 7296 section
+	// 2.23) and the peer would see a NAT.
+	if ikePort != netio.PortIKE {
+		for _, c := range s.cfg.Connections {
+			if c.LocalPort == 0 || c.LocalPort == netio.PortIKE {
+				c.LocalPort = ikePort
+			}
+		}
+	}
+	// Bound to given addresses, the server can use no others: connections
+	// with local_addrs = %any get those (the engine needs a local address
+	// to initiate, for the NAT detection hashes).
+	if len(o.listen) > 0 {
+		for _, c := range s.cfg.Connections {
+			if len(c.LocalAddrs) == 0 {
+				for _, a := range o.listen {
+					c.LocalAddrs = append(c.LocalAddrs, netip.PrefixFrom(a.Unmap(), a.Unmap().BitLen()))
+				}
+			}
+		}
+	}
+	if s.eng, err = ike.New(*s.cfg); err != nil {
+		return nil, fmt.Errorf("refserver: %w", err)
+	}
+	if s.ctl, err = listenCtl(o.ctlPath); err != nil {
+		return nil, err
+	}
+	log.Info("control socket", "path", o.ctlPath)
+	if s.defaultCfg != nil {
+		writeBanner(s.stdout, s.cfg, s.net)
+	}
+	return s, nil
+}
+
+// closeAll closes what newServer opened.
+func (s *server) closeAll() {
+	if s.ctl != nil {
+		s.ctl.Close()
+	}
+	if s.net != nil {
+		s.net.Close()
+	}
+	if s.pcap != nil {
+		if err := s.pcap.Close(); err != nil {
+			s.log.Error("closing the capture", "error", err)
+		}
+	}
+}
+
+// serve runs the server until ctx ends, then closes everything.
+func (s *server) serve(ctx context.Context) error {
+	s.wg.Add(1)
+	go s.acceptCtl()
+	err := s.loop(ctx)
+	close(s.stopped)
+	s.ctl.Close()
+	s.connsMu.Lock()
+	for c := range s.conns {
+		c.Close() // a client that sends nothing must not hold up the stop
+	}
+	s.connsMu.Unlock()
+	s.wg.Wait()
+	s.closeAll()
+	s.log.Info("stopped")
+	return err
+}
+
+// loop is the goroutine that owns the engine.
+func (s *server) loop(ctx context.Context) error {
+	timer := time.NewTimer(time.Hour)
+	timer.Stop()
+	defer timer.Stop()
+	s.act(s.eng.Start(time.Now()))
+	for {
+		if at, ok := s.eng.NextTimeout(); ok {
+			timer.Reset(max(time.Until(at), 0))
+		} else {
+			timer.Stop()
+		}
+		select {
+		case <-ctx.Done():
+			s.log.Info("stopping", "cause", context.Cause(ctx).Error())
+			// Tell the peers (best effort: the Deletes go out, their
+			// responses are not awaited).
+			s.act(s.eng.TerminateAll(time.Now()))
+			return nil
+		case d, ok := <-s.net.Datagrams():
+			if !ok {
+				return errors.New("refserver: the sockets closed")
+			}
+			s.act(s.eng.Receive(time.Now(), d))
+		case fn := <-s.cmds:
+			fn(time.Now())
+		case <-timer.C:
+			s.act(s.eng.Tick(time.Now()))
+		}
+	}
+}
+
+// errStopped is returned to control commands once the loop has ended.
+var errStopped = errors.New("refserver: the server is stopping")
+
+// do runs fn on the loop goroutine and waits for it.
+func (s *server) do(fn func(now time.Time)) error {
+	done := make(chan struct{})
+	select {
+	case s.cmds <- func(now time.Time) { fn(now); close(done) }:
+	case <-s.stopped:
+		return errStopped
+	}
+	<-done // the loop runs fn to its end once it took it
+	return nil
+}
+
+// act carries out the engine's actions in order.
+func (s *server) act(acts []ike.Action) {
+	for _, a := range acts {
+		switch a := a.(type) {
+		case ike.Send:
+			if err := s.net.Send(a); err != nil {
+				s.log.Warn("send failed", "error", err)
+			}
+		case ike.IKEKeys:
+			if s.keys != nil {
+				if err := s.keys.addIKE(a); err != nil {
+					s.log.Error("key log", "error", err)
+				}
+			}
+		case ike.ChildUp:
+			s.log.Info("CHILD_SA established",
+				"ike_sa", fmt.Sprintf("%s[%d]", a.IKE.Name, a.IKE.UniqueID),
+				"child_sa", fmt.Sprintf("%s{%d}", a.Child.Name, a.Child.UniqueID),
+				"spi_in", fmt.Sprintf("%08x", a.Child.SPIIn), "spi_out", fmt.Sprintf("%08x", a.Child.SPIOut),
+				"mode", a.Child.Mode.String(), "udp_encap", a.Child.UDPEncap,
+				"local_ts", strings.Join(a.Child.LocalTS, " "), "remote_ts", strings.Join(a.Child.RemoteTS, " "))
+			if s.keys != nil {
+				if err := s.keys.addChild(a); err != nil {
+					s.log.Error("key log", "error", err)
+				}
+			}
+		case ike.ChildDown:
+			s.log.Info("CHILD_SA deleted",
+				"ike_sa", fmt.Sprintf("%s[%d]", a.IKE.Name, a.IKE.UniqueID),
+				"child_sa", fmt.Sprintf("%s{%d}", a.Child.Name, a.Child.UniqueID),
+				"spi_in", fmt.Sprintf("%08x", a.Child.SPIIn), "spi_out", fmt.Sprintf("%08x", a.Child.SPIOut))
+		case ike.IKEDown:
+			s.log.Info("IKE_SA deleted", "ike_sa", fmt.Sprintf("%s[%d]", a.IKE.Name, a.IKE.UniqueID),
+				"state", a.IKE.State, "reason", a.Reason)
+			s.recordDown(a)
+		default:
+			s.log.Debug("action not carried out", "type", fmt.Sprintf("%T", a))
+		}
+	}
+}
+
+func (s *server) recordDown(a ike.IKEDown) {
+	if _, ok := s.downs[a.IKE.UniqueID]; !ok {
+		s.downOrder = append(s.downOrder, a.IKE.UniqueID)
+	}
+	s.downs[a.IKE.UniqueID] = downRecord{name: a.IKE.Name, reason: a.Reason}
+	for len(s.downOrder) > maxDowns {
+		delete(s.downs, s.downOrder[0])
+		s.downOrder = s.downOrder[1:]
+	}
+}
+
+// parseLevel reads --log-level.
+func parseLevel(s string) (hclog.Level, error) {
+	l := hclog.LevelFromString(s)
+	if l == hclog.NoLevel {
+		return l, fmt.Errorf("refserver: --log-level %q: want trace, debug, info, warn or error", s)
+	}
+	return l, nil
+}
