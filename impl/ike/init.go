@@ -250,8 +250,11 @@ func (e *Engine) respondInit(now time.Time, d Datagram, h wire.Header) []Action 
 		sa.logMessage("parsed", h, in.payloads)
 	}
 	res := sa.processInitRequest(now, in)
-	if res.outcome != model.OK && !e.allowUnauth(now) {
-		// RFC7296-2.4-7: limit the rate of answers to unauthenticated input.
+	// RFC7296-2.4-7: limit the rate of error answers to unauthenticated
+	// input. COOKIE and INVALID_KE_PAYLOAD are the protocol's own stateless
+	// steps (sections 2.6 and 1.2) and are always answered: rate-limiting
+	// cookies would turn the DoS defence into a denial of service.
+	if res.outcome == model.Refused && !e.allowUnauth(now) {
 		return e.drop("IKE_SA_INIT refusal over the rate limit", d, nil)
 	}
 	return sa.apply(now, model.IKE_SA_INIT, model.RecvRequest, res, in)

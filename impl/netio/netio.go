@@ -47,7 +47,7 @@ const (
 	// above the 1280 octets that MUST and the 3000 that SHOULD be handled.
 	MaxDatagram = 65535
 	// DefaultQueue is the capacity of the channel of received datagrams.
-	DefaultQueue = 64
+	DefaultQueue = 1024
 	// maxSourceCache bounds the cache of source addresses the OS picks for
 	// unspecified local addresses (used only to report sent packets).
 	maxSourceCache = 256
