@@ -65,6 +65,7 @@ import (
 	"os/signal"
 	"strings"
 	"syscall"
+	"time"
 
 	"github.com/ikev2ref/ikev2ref/impl/ike"
 	"github.com/ikev2ref/ikev2ref/internal/swanctl"
@@ -79,7 +80,8 @@ func main() {
 
 const usage = `usage: refserver [--config FILE] [--listen ADDR,...] [--ike-port N] [--natt-port N]
                  [--ctl SOCKET] [--log-format text|json] [--log-level LEVEL]
-                 [--keylog DIR] [--pcap FILE]
+                 [--keylog DIR] [--pcap FILE] [--force-cookies] [--cookie-threshold N]
+                 [--retransmit-timeout D] [--retransmit-tries N] [--retransmit-base F]
        refserver --check-config FILE
        refserver ctl [--ctl SOCKET] COMMAND [ARGS]
 
@@ -118,6 +120,11 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	fs.StringVar(&o.logLevel, "log-level", "info", "log `LEVEL`: trace, debug, info, warn, error")
 	fs.StringVar(&o.keylogDir, "keylog", "", "write Wireshark key tables (SECRETS) to `DIR`")
 	fs.StringVar(&o.pcapPath, "pcap", "", "write every datagram sent and received to the pcap `FILE`")
+	fs.BoolVar(&o.forceCookies, "force-cookies", false, "answer every IKE_SA_INIT without a valid cookie with N(COOKIE) (RFC 7296 section 2.6)")
+	fs.IntVar(&o.cookieThreshold, "cookie-threshold", 30, "half-open IKE SAs above which cookies are required")
+	fs.DurationVar(&o.retransmitTimeout, "retransmit-timeout", 4*time.Second, "first retransmission interval")
+	fs.IntVar(&o.retransmitTries, "retransmit-tries", 5, "retransmissions before an IKE SA is given up")
+	fs.Float64Var(&o.retransmitBase, "retransmit-base", 1.8, "factor by which each retransmission interval grows")
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return 0

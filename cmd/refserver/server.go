@@ -29,6 +29,13 @@ type options struct {
 	logLevel   string
 	keylogDir  string
 	pcapPath   string
+	// Engine settings that swanctl.conf has no key for (strongSwan keeps
+	// them in strongswan.conf).
+	forceCookies      bool
+	cookieThreshold   int
+	retransmitTimeout time.Duration
+	retransmitTries   int
+	retransmitBase    float64
 }
 
 // maxDowns bounds the record of recent IKE SA failures that ctl initiate
@@ -114,6 +121,11 @@ func newServer(o options, stdout, stderr io.Writer) (_ *server, err error) {
 		}
 	}
 	s.cfg.Logger = log.ResetNamed("ike")
+	s.cfg.ForceCookies = o.forceCookies
+	s.cfg.CookieThreshold = o.cookieThreshold
+	s.cfg.RetransmitTimeout = o.retransmitTimeout
+	s.cfg.RetransmitTries = o.retransmitTries
+	s.cfg.RetransmitBase = o.retransmitBase
 
 	if o.keylogDir != "" {
 		if s.keys, err = openKeyLog(o.keylogDir); err != nil {
