@@ -9,7 +9,8 @@
 //
 //	refserver [--config FILE] [--listen ADDR,...] [--ike-port N] [--natt-port N]
 //	          [--ctl SOCKET] [--log-format text|json] [--log-level LEVEL]
-//	          [--keylog DIR] [--pcap FILE]
+//	          [--keylog DIR] [--pcap FILE] [--force-cookies] [--cookie-threshold N]
+//	          [--retransmit-timeout D] [--retransmit-tries N] [--retransmit-base F]
 //	refserver --check-config FILE
 //	refserver ctl [--ctl SOCKET] COMMAND [ARGS]
 //
