@@ -329,13 +329,13 @@ func (sa *ikeSA) receive(now time.Time, d Datagram, h wire.Header) []Action {
 		}
 	}
 	sa.lastRecv = now
-	if err == nil {
-		sa.logMessage("parsed", h, ps)
-	}
 	// An authenticated message from a new address or port: follow the peer
 	// (RFC7296-2.23-1: responses go where requests come from).
 	if h.Exchange != wire.IKE_SA_INIT {
 		sa.local, sa.remote, sa.natt = d.Local, d.Remote, d.NonESPMarker || sa.natt
+	}
+	if err == nil {
+		sa.logMessage("parsed", h, ps)
 	}
 	in := &inMsg{h: h, payloads: ps, err: err, d: d}
 	if h.IsResponse() {
