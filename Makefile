@@ -8,13 +8,14 @@ BENCHTIME ?= 1s
 # targets; a package may keep a target beside its own internals).
 FUZZ_TARGETS = $(shell grep -o '^func Fuzz[A-Za-z0-9_]*' $$(git ls-files '*_test.go' 2>/dev/null || find . -name '*_test.go') | sed -E 's#^(.*)/[^/]*_test.go:func #./\1:#')
 
-.PHONY: help run dump test vet fmt-check unit fuzz bench interop trace build deps
+.PHONY: help run dump test vet fmt-check unit fuzz bench bench-load interop trace build deps
 
 help:
 	@echo "make run      start the reference server (refserver) on its embedded default config"
 	@echo "make test     go vet, gofmt check, unit/property tests, fuzz seed corpora"
 	@echo "make fuzz     run every fuzz target for FUZZTIME (default 60s) each"
 	@echo "make bench    run the benchmarks (BENCHTIME, default 1s); figures go to docs/perf.md"
+	@echo "make bench-load  handshake rate: ikeload against refserver and charon, same run (root)"
 	@echo "make interop  strongSwan charon against cmd/refserver in network namespaces (root, ~90 s)"
 	@echo "make trace    check every requirement ID cited in code against spec/catalogue"
 
@@ -60,6 +61,12 @@ fuzz:
 
 bench:
 	$(GO) test -run='^$$' -bench=. -benchmem -benchtime=$(BENCHTIME) ./impl/...
+
+# Responder handshake rates, refserver against strongSwan's charon in the same
+# run (network namespaces; root). LOAD_COUNT and LOAD_CONCURRENCY change the run.
+bench-load: deps
+	IKEV2REF_LOADBENCH=1 IKEV2REF_LOAD_COUNT=$(or $(LOAD_COUNT),2000) IKEV2REF_LOAD_CONCURRENCY=$(or $(LOAD_CONCURRENCY),64) \
+		$(GO) test -count=1 -v -timeout 20m -run 'TestLoadBenchmark' ./interop
 
 interop: deps
 	$(GO) test -count=1 -v -timeout 10m ./interop/...

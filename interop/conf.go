@@ -109,6 +109,11 @@ type CharonOptions struct {
 	// CookieThreshold is charon.cookie_threshold (half-open IKE SAs above
 	// which the responder asks for cookies); 0 leaves charon's default.
 	CookieThreshold int
+	// Quiet logs errors only (the load benchmark: charon's per-message
+	// lines would cost it time that refserver, at --log-level warn, saves).
+	Quiet bool
+	// Extra lines go into the charon { } section as they are.
+	Extra string
 }
 
 // VICI is the instance's vici socket as a swanctl --uri.
@@ -120,9 +125,12 @@ func (o CharonOptions) StrongswanConf() string {
 	if tries == 0 {
 		tries = 3
 	}
-	ike, chd := 2, 2
+	ike, chd, def := 2, 2, 1
 	if o.LogKeys {
 		ike, chd = 4, 4
+	}
+	if o.Quiet {
+		ike, chd, def = 0, 0, 0
 	}
 	var b strings.Builder
 	fmt.Fprintf(&b, `charon {
@@ -142,19 +150,20 @@ func (o CharonOptions) StrongswanConf() string {
 	if o.CookieThreshold > 0 {
 		fmt.Fprintf(&b, "  cookie_threshold = %d\n", o.CookieThreshold)
 	}
+	b.WriteString(o.Extra)
 	fmt.Fprintf(&b, `  filelog {
     main {
       path = %[1]s/charon.log
       time_format = %%T
       append = no
       flush_line = yes
-      default = 1
+      default = %[4]d
       ike = %[2]d
       chd = %[3]d
-      cfg = 2
-      knl = 2
-      net = 1
-      enc = 1
+      cfg = %[5]d
+      knl = %[5]d
+      net = %[4]d
+      enc = %[4]d
     }
   }
   syslog {
@@ -174,6 +183,6 @@ func (o CharonOptions) StrongswanConf() string {
 swanctl {
   socket = unix://%[1]s/charon.vici
 }
-`, o.Dir, ike, chd)
+`, o.Dir, ike, chd, def, max(def, 2*def))
 	return b.String()
 }

@@ -63,6 +63,14 @@ func requireRefserverFlags(t *testing.T, flags ...string) {
 // for its control socket.
 func startRefserver(l *lab, s side, conn Conn, extra ...string) *refserver {
 	l.t.Helper()
+	return startRefserverWith(l, s, conn, true, extra...)
+}
+
+// startRefserverWith starts the refserver with (artifacts) or without its
+// pcap and key log: the load benchmark runs without, since refserver
+// rewrites the key table for every SA.
+func startRefserverWith(l *lab, s side, conn Conn, artifacts bool, extra ...string) *refserver {
+	l.t.Helper()
 	bin := built(l.t, "refserver")
 	r := &refserver{l: l, s: s, conn: conn, bin: bin, dir: l.path("refserver-" + s.label)}
 	if err := os.MkdirAll(r.dir, 0o700); err != nil {
@@ -76,8 +84,10 @@ func startRefserver(l *lab, s side, conn Conn, extra ...string) *refserver {
 	if err := os.WriteFile(cfg, []byte(conn.SwanctlConf()), 0o600); err != nil {
 		l.t.Fatalf("interop: %v", err)
 	}
-	argv := []string{"ip", "netns", "exec", s.ns, bin, "--config", cfg, "--ctl", r.ctlPath,
-		"--keylog", r.keylog, "--pcap", r.pcap, "--log-level", "debug"}
+	argv := []string{"ip", "netns", "exec", s.ns, bin, "--config", cfg, "--ctl", r.ctlPath, "--log-level", "debug"}
+	if artifacts {
+		argv = append(argv, "--keylog", r.keylog, "--pcap", r.pcap)
+	}
 	argv = append(argv, extra...)
 	r.p = l.start("refserver-"+s.label, r.logPath, argv...)
 	l.showLog(r.logPath)

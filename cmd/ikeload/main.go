@@ -9,7 +9,7 @@
 //
 //	ikeload --target ADDR [--target-port N] --local ADDR [--count N] [--concurrency C] [--workers W]
 //	        [--proposals P] [--esp-proposals P] [--psk SECRET] [--remote-id ID]
-//	        [--remote-ts TS] [--port N] [--timeout D] [--json]
+//	        [--local-ts TS] [--remote-ts TS] [--port N] [--timeout D] [--json]
 //
 // Every IKE SA gets its own identity (client-N@load.ikev2ref.example), so a
 // responder's INITIAL_CONTACT or unique-ID handling never deletes earlier
@@ -46,7 +46,7 @@ type options struct {
 	workers            int
 	proposals, esp     string
 	psk, remoteID      string
-	remoteTS           string
+	remoteTS, localTS  string
 	port, targetPort   int
 	timeout            time.Duration
 	json               bool
@@ -89,6 +89,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 	fs.StringVar(&o.psk, "psk", "", "pre-shared key (required)")
 	fs.StringVar(&o.remoteID, "remote-id", "%any", "the responder's identity")
 	fs.StringVar(&o.remoteTS, "remote-ts", "198.51.100.0/24", "traffic selector on the responder's side")
+	fs.StringVar(&o.localTS, "local-ts", "dynamic", "traffic selector on our side (every IKE SA uses the same)")
 	fs.IntVar(&o.targetPort, "target-port", 500, "the responder's IKE port")
 	fs.IntVar(&o.port, "port", 500, "first local IKE port (NAT-T ports are PORT+4000+k)")
 	fs.DurationVar(&o.timeout, "timeout", 120*time.Second, "give up the run after this long")
@@ -153,13 +154,13 @@ func config(o options, worker, n int) (*ike.Config, error) {
     }
     children {
       net {
-        local_ts = dynamic
+        local_ts = %s
         remote_ts = %s
         esp_proposals = %s
       }
     }
   }
-`, worker, i, o.local, o.target, o.targetPort, o.proposals, worker, i, o.remoteID, o.remoteTS, o.esp)
+`, worker, i, o.local, o.target, o.targetPort, o.proposals, worker, i, o.remoteID, o.localTS, o.remoteTS, o.esp)
 	}
 	fmt.Fprintf(&b, "}\nsecrets {\n  ike-load {\n    secret = %q\n  }\n}\n", o.psk)
 	return swanctl.Parse("ikeload", []byte(b.String()))
