@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"io"
@@ -59,7 +60,10 @@ type server struct {
 	keys       *keyLog
 	pcap       *pcapWriter
 
-	cmds    chan func(now time.Time)
+	cmds chan func(now time.Time)
+	// esp carries the SPIs of UDP-encapsulated ESP packets from the socket
+	// readers to the loop (bounded; dropped when full).
+	esp     chan espPacket
 	stopped chan struct{} // closed when the loop has ended
 	wg      sync.WaitGroup
 
@@ -92,6 +96,7 @@ func newServer(o options, stdout, stderr io.Writer) (_ *server, err error) {
 	s := &server{
 		opts: o, log: log, stdout: stdout, stderr: stderr,
 		cmds:    make(chan func(time.Time)),
+		esp:     make(chan espPacket, 256),
 		stopped: make(chan struct{}),
 		downs:   map[uint64]downRecord{},
 		conns:   map[net.Conn]bool{},
@@ -149,6 +154,7 @@ func newServer(o options, stdout, stderr io.Writer) (_ *server, err error) {
 		IKEPort:  uint16(o.ikePort),
 		NATTPort: uint16(o.nattPort),
 		Tap:      tap,
+		ESP:      s.onESP,
 		Logger:   log.ResetNamed("netio"),
 	})
 	if err != nil {
@@ -252,6 +258,11 @@ func (s *server) loop(ctx context.Context) error {
 				return errors.New("refserver: the sockets closed")
 			}
 			s.act(s.eng.Receive(time.Now(), d))
+		case p := <-s.esp:
+			// No data plane yet (issue 4): ESP on a Child SA we have is
+			// dropped; on an unknown SPI the engine reports INVALID_SPI
+			// to the peer (RFC7296-2.21.4-7).
+			s.act(s.eng.UnknownESP(time.Now(), p.remote, p.spi))
 		case fn := <-s.cmds:
 			fn(time.Now())
 		case <-timer.C:
@@ -334,4 +345,21 @@ func parseLevel(s string) (hclog.Level, error) {
 		return l, fmt.Errorf("refserver: --log-level %q: want trace, debug, info, warn or error", s)
 	}
 	return l, nil
+}
+
+// espPacket is what the loop needs of a UDP-encapsulated ESP packet.
+type espPacket struct {
+	remote netip.AddrPort
+	spi    uint32
+}
+
+// onESP runs on a socket reader: it passes the packet's SPI to the loop.
+func (s *server) onESP(local, remote netip.AddrPort, packet []byte) {
+	if len(packet) < 4 {
+		return
+	}
+	select {
+	case s.esp <- espPacket{remote: remote, spi: binary.BigEndian.Uint32(packet)}:
+	default:
+	}
 }

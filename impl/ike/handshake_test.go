@@ -122,3 +122,68 @@ func TestCookieAndInvalidKE(t *testing.T) {
 		t.Errorf("want one COOKIE and one INVALID_KE_PAYLOAD response:\n%s", log)
 	}
 }
+
+// TestIdentities runs IKE_AUTH with every ID type the PSK method uses (RFC
+// 7296 section 3.5) and with the initiator leaving IDr out (RFC 7296
+// section 1.2: IDr is optional in the request).
+func TestIdentities(t *testing.T) {
+	tests := []struct {
+		name, l, r string
+		noIDr      bool
+		wantL      string
+	}{
+		{"IPv4", "192.0.2.1", "192.0.2.2", false, "192.0.2.1"},
+		{"IPv6", "2001:db8::1", "2001:db8::2", false, "2001:db8::1"},
+		{"FQDN", "@left.lab.example", "right.lab.example", false, "left.lab.example"},
+		{"RFC822", "left@lab.example", "right@lab.example", false, "left@lab.example"},
+		{"KEY_ID", "@#0102030405", "@#a0b0c0", false, "@#0102030405"},
+		{"no IDr in the request", "left@lab.example", "right@lab.example", true, "left@lab.example"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			l, r := left(), right()
+			l.id, l.peerID, r.id, r.peerID = tt.l, tt.r, tt.r, tt.l
+			if tt.noIDr {
+				l.peerID = "%any"
+			}
+			p := newPair(t, l, r)
+			p.initiate(t)
+			p.flush(t)
+			a, b := agree(t, p)
+			if a.LocalID != tt.wantL || b.RemoteID != tt.wantL {
+				t.Errorf("IDs %s / %s, want %s", a.LocalID, b.RemoteID, tt.wantL)
+			}
+			wantReq := "IDi N(INITIAL_CONTACT) IDr AUTH"
+			if tt.noIDr {
+				wantReq = "IDi N(INITIAL_CONTACT) AUTH"
+			}
+			if !strings.Contains(p.logL.String(), "sending IKE_AUTH request 1 [ "+wantReq) {
+				t.Errorf("request is not [ %s ... ]", wantReq)
+			}
+		})
+	}
+}
+
+// TestWrongIdentity: a responder that expects another initiator identity
+// answers AUTHENTICATION_FAILED (RFC7296-2.21.2-1), and so does one whose
+// identity the initiator did not ask for.
+func TestWrongIdentity(t *testing.T) {
+	for _, tt := range []struct{ name, rPeer, lPeer string }{
+		{"unexpected IDi", "someone@lab.example", "right@lab.example"},
+		{"IDr names another responder", "left@lab.example", "other@lab.example"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			l, r := left(), right()
+			r.peerID, l.peerID = tt.rPeer, tt.lPeer
+			p := newPair(t, l, r)
+			p.initiate(t)
+			p.flush(t)
+			if len(p.l.Engine.SAs())+len(p.r.Engine.SAs()) != 0 {
+				t.Fatalf("SAs remain")
+			}
+			if !strings.Contains(p.logR.String(), "[ N(AUTHENTICATION_FAILED) ]") {
+				t.Errorf("no AUTHENTICATION_FAILED")
+			}
+		})
+	}
+}

@@ -1,0 +1,65 @@
+package ike
+
+import (
+	"time"
+
+	"github.com/ikev2ref/ikev2ref/impl/wire"
+)
+
+// The manager's part of an IKE SA (RFC 7296 sections 2.1-2.3): message IDs,
+// the window of one, the copy of our request until its response arrives
+// (retransmitted by onTimer), and the cached last response that answers a
+// retransmitted request.
+
+// request sends a request, or queues it while another is outstanding (the
+// window is one message: RFC7296-2.3-2).
+func (sa *ikeSA) request(now time.Time, q queuedReq) []Action {
+	if sa.out != nil {
+		sa.queue = append(sa.queue, q)
+		return nil
+	}
+	id := sa.nextReqID
+	if q.exchange == wire.IKE_SA_INIT {
+		id = 0
+	}
+	h := sa.header(q.exchange, id, false)
+	data, err := sa.encode(h, q.payloads)
+	if err != nil {
+		sa.e.log.Error("cannot encode request", "ike", sa.String(), "error", err)
+		return nil
+	}
+	if q.exchange == wire.IKE_SA_INIT {
+		sa.initReq = data // RealMessage1, as sent (RFC 7296 section 2.15)
+	}
+	sa.out = &outstanding{id: id, exchange: q.exchange, kind: q.kind, data: data, payloads: q.payloads,
+		interval: sa.e.cfg.RetransmitTimeout, next: now.Add(sa.e.cfg.RetransmitTimeout), children: q.children}
+	sa.logMessage("sending", h, q.payloads)
+	return []Action{sa.send(data)}
+}
+
+// respond sends (and caches) the response to the request just processed.
+func (sa *ikeSA) respond(now time.Time, in *inMsg, ps []wire.Payload) []Action {
+	h := sa.header(in.h.Exchange, in.h.MessageID, true)
+	data, err := sa.encode(h, ps)
+	if err != nil {
+		sa.e.log.Error("cannot encode response", "ike", sa.String(), "error", err)
+		return nil
+	}
+	if in.h.Exchange == wire.IKE_SA_INIT {
+		sa.initResp = data
+	}
+	sa.lastResp, sa.lastRespID, sa.hasResp = data, in.h.MessageID, true
+	sa.nextPeerID = in.h.MessageID + 1
+	sa.logMessage("sending", h, ps)
+	return []Action{Send{Local: in.d.Local, Remote: in.d.Remote, Data: data, NonESPMarker: in.d.NonESPMarker}}
+}
+
+// pump sends the next queued request once the window is free.
+func (sa *ikeSA) pump(now time.Time) []Action {
+	if sa.out != nil || len(sa.queue) == 0 || !sa.registered {
+		return nil
+	}
+	q := sa.queue[0]
+	sa.queue = sa.queue[1:]
+	return sa.request(now, q)
+}
