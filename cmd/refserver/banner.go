@@ -269,7 +269,7 @@ func tsString(t ike.TrafficSelector) string {
 		s = t.Start.String() + "-" + t.End.String()
 		for bits := 0; bits <= t.Start.BitLen(); bits++ {
 			p := netip.PrefixFrom(t.Start, bits).Masked()
-			if p.Addr() == t.Start && lastAddr(p) == t.End {
+			if p.Addr() == t.Start && wire.LastAddr(p) == t.End {
 				s = p.String()
 				break
 			}
@@ -307,16 +307,6 @@ func tsString(t ike.TrafficSelector) string {
 		s += "[" + proto + "]"
 	}
 	return s
-}
-
-// lastAddr is the highest address of a prefix.
-func lastAddr(p netip.Prefix) netip.Addr {
-	b := p.Addr().AsSlice()
-	for i := p.Bits(); i < len(b)*8; i++ {
-		b[i/8] |= 0x80 >> (i % 8)
-	}
-	a, _ := netip.AddrFromSlice(b)
-	return a
 }
 
 // proposalsKeywords writes proposals in swanctl.conf's notation:

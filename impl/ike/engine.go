@@ -1,6 +1,7 @@
 package ike
 
 import (
+	"cmp"
 	"container/heap"
 	"crypto/rand"
 	"encoding/binary"
@@ -8,6 +9,7 @@ import (
 	"fmt"
 	"io"
 	"net/netip"
+	"slices"
 	"time"
 
 	"github.com/hashicorp/go-hclog"
@@ -685,11 +687,7 @@ func (e *Engine) SAs() []SAInfo {
 }
 
 func sortSAs(s []*ikeSA) {
-	for i := 1; i < len(s); i++ {
-		for j := i; j > 0 && s[j].id < s[j-1].id; j-- {
-			s[j], s[j-1] = s[j-1], s[j]
-		}
-	}
+	slices.SortFunc(s, func(a, b *ikeSA) int { return cmp.Compare(a.id, b.id) })
 }
 
 // Stats returns the counters.

@@ -44,12 +44,7 @@ func mustID(t testing.TB, s string) ike.Identity {
 
 func ts(t testing.TB, s string) ike.TrafficSelector {
 	p := netip.MustParsePrefix(s)
-	last := p.Addr().AsSlice()
-	for i := p.Bits(); i < len(last)*8; i++ {
-		last[i/8] |= 0x80 >> (i % 8)
-	}
-	end, _ := netip.AddrFromSlice(last)
-	return ike.TrafficSelector{Start: p.Addr(), End: end, EndPort: 0xffff}
+	return ike.TrafficSelector{Start: p.Addr(), End: wire.LastAddr(p), EndPort: 0xffff}
 }
 
 // side describes one end of a test connection.

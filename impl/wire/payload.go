@@ -227,15 +227,18 @@ func rangeString(start, end netip.Addr) string {
 		if err != nil || p.Addr() != start {
 			continue
 		}
-		if lastAddr(p) == end {
+		if LastAddr(p) == end {
 			return p.String()
 		}
 	}
 	return start.String() + ".." + end.String()
 }
 
-func lastAddr(p netip.Prefix) netip.Addr {
-	b := p.Addr().AsSlice()
+// LastAddr returns the highest address of a prefix: the End of the address
+// range that a Traffic Selector for the prefix carries (RFC 7296 section
+// 3.13.1 ranges are inclusive).
+func LastAddr(p netip.Prefix) netip.Addr {
+	b := p.Masked().Addr().AsSlice()
 	for i := p.Bits(); i < len(b)*8; i++ {
 		b[i/8] |= 0x80 >> (i % 8)
 	}

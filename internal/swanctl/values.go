@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/ikev2ref/ikev2ref/impl/ike"
+	"github.com/ikev2ref/ikev2ref/impl/wire"
 )
 
 // This file reads the values of swanctl.conf keys: lists, addresses,
@@ -96,17 +97,7 @@ func anyTS(v6 bool) ike.TrafficSelector {
 	if v6 {
 		p = netip.PrefixFrom(netip.IPv6Unspecified(), 0)
 	}
-	return ike.TrafficSelector{Start: p.Addr(), End: lastAddr(p), EndPort: 0xffff}
-}
-
-// lastAddr returns the highest address of the prefix.
-func lastAddr(p netip.Prefix) netip.Addr {
-	b := p.Masked().Addr().AsSlice()
-	for i := p.Bits(); i < len(b)*8; i++ {
-		b[i/8] |= 0x80 >> (i % 8)
-	}
-	a, _ := netip.AddrFromSlice(b)
-	return a
+	return ike.TrafficSelector{Start: p.Addr(), End: wire.LastAddr(p), EndPort: 0xffff}
 }
 
 // parseTS reads local_ts or remote_ts: a comma-separated list of
@@ -178,7 +169,7 @@ func parseOneTS(s string) ([]ike.TrafficSelector, error) {
 		return with(ike.TrafficSelector{Start: a, End: b}), nil
 	}
 	if p, err := netip.ParsePrefix(addr); err == nil {
-		return with(ike.TrafficSelector{Start: p.Masked().Addr(), End: lastAddr(p)}), nil
+		return with(ike.TrafficSelector{Start: p.Masked().Addr(), End: wire.LastAddr(p)}), nil
 	}
 	a, err := netip.ParseAddr(addr)
 	if err != nil {
