@@ -2,6 +2,7 @@ package ike
 
 import (
 	"encoding/binary"
+	"fmt"
 	"net/netip"
 	"time"
 
@@ -156,6 +157,32 @@ func (e *Engine) UnknownESP(now time.Time, peer netip.AddrPort, spi uint32) []Ac
 		res := result{outcome: model.OK, req: &queuedReq{exchange: wire.INFORMATIONAL, kind: model.ReportError,
 			payloads: []wire.Payload{&wire.Notify{Protocol: wire.ProtoESP, Type: wire.INVALID_SPI, Data: spiBytes(spi)}}}}
 		return sa.apply(now, model.INFORMATIONAL, model.ReportError, res, nil)
+	}
+	return nil
+}
+
+// ChildExhausted is told by the data plane that the outbound SA with SPI
+// spiOut nears (hard = false) or reached (hard = true) the end of its
+// sequence numbers, which never cycle (RFC4303-3.3.3-4): the Child SA must
+// be rekeyed before. Rekeying needs CREATE_CHILD_SA, which is not built
+// yet: a soft limit is logged, and at the hard limit the Child SA is deleted
+// (RFC7296-2.4-11), so that the peer stops using it too.
+func (e *Engine) ChildExhausted(now time.Time, spiOut uint32, hard bool) []Action {
+	for _, sa := range e.sasOrdered() {
+		c := sa.childByOut(spiOut)
+		if c == nil || c.state != "INSTALLED" {
+			continue
+		}
+		if !hard {
+			e.log.Warn("Child SA sequence numbers running out: rekey due (CREATE_CHILD_SA is not built yet)",
+				"ike", sa.String(), "child", c.cfg.Name, "spi_out", fmt.Sprintf("%08x", spiOut))
+			return nil
+		}
+		e.log.Warn("Child SA sequence numbers exhausted: deleting it", "ike", sa.String(), "child", c.cfg.Name)
+		if sa.state != model.Established {
+			return nil
+		}
+		return sa.deleteChildren(now, []*childSA{c})
 	}
 	return nil
 }
