@@ -6,8 +6,10 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"hash"
 	"io"
 	"slices"
+	"sync"
 
 	crand "crypto/rand"
 
@@ -39,6 +41,10 @@ type Config struct {
 	// high-order 32 bits enter the ICV (or the AEAD's associated data) but
 	// are not sent.
 	ESN bool
+	// Mode is the SA's mode (RFC 4301 section 4.4.2.1, "IPsec protocol
+	// mode"), which Outbound.SealPacket and Inbound.Open follow. NewSA and
+	// the SA itself do not use it.
+	Mode Mode
 }
 
 // SA protects and opens the packets of one ESP SA. It holds keys, not
@@ -54,6 +60,7 @@ type SA struct {
 	icvLen    int
 	unchecked bool
 	esn       bool
+	macs      sync.Pool // of keyed hash.Hash; see mac
 }
 
 // NewSA checks a configuration and keys its transforms.
@@ -115,6 +122,22 @@ func NewSA(c Config) (*SA, error) {
 	return sa, nil
 }
 
+// checkStateful refuses, for an Outbound or an Inbound, what only a
+// stateless SA may have: SPI 0, which RFC4303-2.1-6 and RFC3948-2.1-4
+// keep off the wire; an unchecked ICV (no integrity key to seal with, no
+// ICV to wait for before the window moves); an unknown Mode.
+func (c *Config) checkStateful() error {
+	switch {
+	case c.SPI == 0:
+		return errors.New("esp: SPI 0 is never sent (RFC 4303 section 2.1)")
+	case c.UncheckedICVLen != 0:
+		return errors.New("esp: an SA whose ICV is not checked can neither seal nor keep a window (RFC 4303 section 3.4.3)")
+	case c.Mode != Tunnel && c.Mode != Transport:
+		return fmt.Errorf("esp: unknown %v", c.Mode)
+	}
+	return nil
+}
+
 // SPI is the SA's Security Parameters Index.
 func (sa *SA) SPI() uint32 { return sa.spi }
 
@@ -161,6 +184,30 @@ func (sa *SA) minBody() int {
 	return sa.encr.IVLen + ct + sa.icvLen
 }
 
+// mac returns the SA's integrity transform, keyed and reset, from a pool:
+// keying HMAC costs two hash blocks and an allocation per packet otherwise.
+// The caller puts it back with sa.macs.Put.
+func (sa *SA) mac() (hash.Hash, error) {
+	if h, ok := sa.macs.Get().(hash.Hash); ok {
+		h.Reset()
+		return h, nil
+	}
+	h, err := sa.integ.New(sa.integKey)
+	if err != nil {
+		return nil, fmt.Errorf("esp: %w", err)
+	}
+	return h, nil
+}
+
+// esnAAD is the associated data of a combined-mode transform with ESN:
+// SPI | high-order 32 bits | low-order 32 bits (RFC 4106 section 5).
+func esnAAD(spi uint32, seq uint64) []byte {
+	aad := make([]byte, 12)
+	binary.BigEndian.PutUint32(aad[0:4], spi)
+	binary.BigEndian.PutUint64(aad[4:12], seq)
+	return aad
+}
+
 // Opened is a packet that Open has verified (unless the SA's ICV is
 // unchecked) and decrypted.
 type Opened struct {
@@ -194,7 +241,11 @@ func (sa *SA) Open(pkt []byte) (*Opened, error) {
 	if sa.esn {
 		return nil, errors.New("esp: the SA uses Extended Sequence Numbers: use OpenESN")
 	}
-	return sa.open(pkt, 0)
+	o, _, err := sa.open(pkt, 0, false)
+	if err != nil {
+		return nil, err
+	}
+	return &o, nil
 }
 
 // OpenESN verifies and decrypts a packet of an ESN SA, seqHi being the
@@ -211,64 +262,82 @@ func (sa *SA) Open(pkt []byte) (*Opened, error) {
 // like any other; Opened.Dummy tells the caller to drop it silently.
 // Every failure is an *Error matching ErrMalformed, ErrPadding or
 // ErrIntegrity. No input makes OpenESN panic; pkt is not modified.
+//
+// Open and OpenESN check no sequence number: an Inbound does, and is what
+// a data plane uses.
 func (sa *SA) OpenESN(pkt []byte, seqHi uint32) (*Opened, error) {
 	if !sa.esn {
 		return nil, errors.New("esp: the SA does not use Extended Sequence Numbers: use Open")
 	}
-	return sa.open(pkt, seqHi)
-}
-
-func (sa *SA) open(pkt []byte, seqHi uint32) (*Opened, error) {
-	p, err := Parse(pkt)
+	o, _, err := sa.open(pkt, seqHi, false)
 	if err != nil {
 		return nil, err
 	}
+	return &o, nil
+}
+
+// open is Open and OpenESN. With inPlace, the plaintext overwrites the
+// ciphertext in pkt and the result's slices alias pkt; without it, pkt is
+// left as it was. verified reports whether the ICV matched, also when a
+// check after it failed (Inbound moves its window for such a packet).
+func (sa *SA) open(pkt []byte, seqHi uint32, inPlace bool) (o Opened, verified bool, err error) {
+	p, err := Parse(pkt)
+	if err != nil {
+		return o, false, err
+	}
 	if p.SPI != sa.spi {
-		return nil, errAt(ErrMalformed, 0, "SPI 0x%08x, but the SA's is 0x%08x", p.SPI, sa.spi)
+		return o, false, errAt(ErrMalformed, 0, "SPI 0x%08x, but the SA's is 0x%08x", p.SPI, sa.spi)
 	}
 	if len(p.Body) < sa.minBody() {
-		return nil, errAt(ErrMalformed, HeaderLen, "%d octets after the header, fewer than the %d that %v needs (IV %d, ICV %d)",
+		return o, false, errAt(ErrMalformed, HeaderLen, "%d octets after the header, fewer than the %d that %v needs (IV %d, ICV %d)",
 			len(p.Body), sa.minBody(), sa.encr.ID, sa.encr.IVLen, sa.icvLen)
 	}
 	ivLen := sa.encr.IVLen
 	ctOff := HeaderLen + ivLen
 	icvOff := len(pkt) - sa.icvLen
-	o := &Opened{
+	o = Opened{
 		SPI:           p.SPI,
 		Seq:           uint64(seqHi)<<32 | uint64(p.Seq),
-		IV:            slices.Clone(pkt[HeaderLen:ctOff]),
-		ICV:           slices.Clone(pkt[icvOff:]),
+		IV:            pkt[HeaderLen:ctOff:ctOff],
+		ICV:           pkt[icvOff:],
 		Authenticated: !sa.unchecked,
+	}
+	if !inPlace {
+		o.IV, o.ICV = slices.Clone(o.IV), slices.Clone(o.ICV)
 	}
 	ct := pkt[ctOff:icvOff]
 	var plain []byte
 	switch sa.encr.Kind {
 	case crypto.KindCBC, crypto.KindNull:
 		if bs := sa.encr.BlockSize; len(ct)%bs != 0 {
-			return nil, errAt(ErrMalformed, ctOff, "%d octets of ciphertext, not a multiple of the %d-octet %v block", len(ct), bs, sa.encr.ID)
+			return o, false, errAt(ErrMalformed, ctOff, "%d octets of ciphertext, not a multiple of the %d-octet %v block", len(ct), bs, sa.encr.ID)
 		}
 		if sa.integ != nil {
 			// RFC 4303 section 3.4.4.1 step 1: the ICV over the ESP packet
 			// minus the ICV, then (ESN) the high-order sequence bits.
-			mac, err := sa.integ.New(sa.integKey)
+			mac, err := sa.mac()
 			if err != nil {
-				return nil, fmt.Errorf("esp: %w", err)
+				return o, false, err
 			}
 			mac.Write(pkt[:icvOff])
 			if sa.esn {
 				mac.Write(binary.BigEndian.AppendUint32(nil, seqHi))
 			}
-			if !hmac.Equal(mac.Sum(nil), pkt[icvOff:]) {
-				return nil, errAt(ErrIntegrity, icvOff, "%d-octet ICV does not match (%v)", sa.icvLen, sa.integ.ID)
+			ok := hmac.Equal(mac.Sum(nil), pkt[icvOff:])
+			sa.macs.Put(mac)
+			if !ok {
+				return o, false, errAt(ErrIntegrity, icvOff, "%d-octet ICV does not match (%v)", sa.icvLen, sa.integ.ID)
 			}
+			verified = true
 		}
-		plain = make([]byte, len(ct))
+		plain = ct
+		if !inPlace {
+			plain = slices.Clone(ct)
+		}
 		if sa.block != nil {
 			// RFC 3602 section 3 (AES-CBC), RFC 2451 (3DES): the IV is the
 			// first part of the Payload Data.
-			cipher.NewCBCDecrypter(sa.block, pkt[HeaderLen:ctOff]).CryptBlocks(plain, ct)
-		} else {
-			copy(plain, ct)
+			cipher.NewCBCDecrypter(sa.block, pkt[HeaderLen:ctOff]).CryptBlocks(plain, plain)
 		}
 	case crypto.KindAEAD:
 		// RFC 4106 section 5, RFC 4309 section 5, RFC 7634 section 2.1:
@@ -276,21 +345,25 @@ func (sa *SA) open(pkt []byte, seqHi uint32) (*Opened, error) {
 		// bits in between with ESN.
 		aad := pkt[:HeaderLen]
 		if sa.esn {
-			aad = binary.BigEndian.AppendUint32(binary.BigEndian.AppendUint32(nil, p.SPI), seqHi)
-			aad = binary.BigEndian.AppendUint32(aad, p.Seq)
+			aad = esnAAD(p.SPI, o.Seq)
 		}
-		plain, err = sa.aead.Open(nil, pkt[HeaderLen:ctOff], pkt[ctOff:], aad)
+		var dst []byte
+		if inPlace {
+			dst = pkt[ctOff:ctOff] // ciphertext[:0]: decrypt in place
+		}
+		plain, err = sa.aead.Open(dst, pkt[HeaderLen:ctOff], pkt[ctOff:], aad)
 		if err != nil {
-			return nil, errAt(ErrIntegrity, icvOff, "%d-octet ICV does not match (%v)", sa.icvLen, sa.encr.ID)
+			return o, false, errAt(ErrIntegrity, icvOff, "%d-octet ICV does not match (%v)", sa.icvLen, sa.encr.ID)
 		}
+		verified = true
 	}
 	if len(plain) < TrailerLen {
-		return nil, errAt(ErrMalformed, ctOff, "%d octets of plaintext cannot hold Pad Length and Next Header", len(plain))
+		return o, verified, errAt(ErrMalformed, ctOff, "%d octets of plaintext cannot hold Pad Length and Next Header", len(plain))
 	}
 	n := len(plain)
 	padLen, next := int(plain[n-2]), plain[n-1]
 	if padLen+TrailerLen > n {
-		return nil, errAt(ErrPadding, ctOff+n-2, "Pad Length %d exceeds the %d octets of plaintext before it (Next Header %d)", padLen, n-TrailerLen, next)
+		return o, verified, errAt(ErrPadding, ctOff+n-2, "Pad Length %d exceeds the %d octets of plaintext before it (Next Header %d)", padLen, n-TrailerLen, next)
 	}
 	// RFC4303-2.4-3: the default Padding is 1, 2, 3, ...; RFC4303-2.4-4:
 	// the receiver SHOULD inspect it. None of the transforms here
@@ -298,7 +371,7 @@ func (sa *SA) open(pkt []byte, seqHi uint32) (*Opened, error) {
 	padStart := n - TrailerLen - padLen
 	for i := 0; i < padLen; i++ {
 		if got := plain[padStart+i]; got != byte(i+1) {
-			return nil, errAt(ErrPadding, ctOff+padStart+i, "Padding octet %d of %d is 0x%02x, want 0x%02x (Next Header %d)", i+1, padLen, got, i+1, next)
+			return o, verified, errAt(ErrPadding, ctOff+padStart+i, "Padding octet %d of %d is 0x%02x, want 0x%02x (Next Header %d)", i+1, padLen, got, i+1, next)
 		}
 	}
 	o.NextHeader, o.PadLen = next, padLen
@@ -306,15 +379,15 @@ func (sa *SA) open(pkt []byte, seqHi uint32) (*Opened, error) {
 	// RFC 4303 section 2.6: the Next Header "identifies the type of data
 	// contained in the Payload Data field"; in tunnel mode that is an IP
 	// packet of the version it names.
-	if want := map[uint8]byte{NextHeaderIPv4: 4, NextHeaderIPv6: 6}[next]; want != 0 {
+	if want := ipVersionOf(next); want != 0 {
 		if len(o.Payload) == 0 {
-			return nil, errAt(ErrMalformed, ctOff+n-1, "Next Header %d (IPv%d) with no Payload Data", next, want)
+			return o, verified, errAt(ErrMalformed, ctOff+n-1, "Next Header %d (IPv%d) with no Payload Data", next, want)
 		}
 		if v := o.Payload[0] >> 4; v != want {
-			return nil, errAt(ErrMalformed, ctOff, "Next Header %d says IPv%d, but the payload starts with IP version %d", next, want, v)
+			return o, verified, errAt(ErrMalformed, ctOff, "Next Header %d says IPv%d, but the payload starts with IP version %d", next, want, v)
 		}
 	}
-	return o, nil
+	return o, verified, nil
 }
 
 // Seal builds the packet with sequence number seq that carries payload (the
@@ -330,24 +403,54 @@ func (sa *SA) open(pkt []byte, seqHi uint32) (*Opened, error) {
 // NOT repeat"; RFC 7634 section 2 likewise). Padding is the fewest octets
 // that align the trailer (RFC 4303 section 2.4), filled 1, 2, 3, ... No TFC
 // padding is added.
+//
+// Seal keeps no counter: the caller must never pass the same seq twice
+// under one key. An Outbound does that, and is what a data plane uses.
 func (sa *SA) Seal(seq uint64, nextHeader uint8, payload []byte, rand io.Reader) ([]byte, error) {
 	if sa.unchecked {
 		return nil, errors.New("esp: an SA with an unchecked ICV has no integrity key and cannot seal")
 	}
+	return sa.appendSeal(nil, seq, nextHeader, payload, 0, rand)
+}
+
+// appendSeal appends to dst the packet that Seal describes, with tfc
+// octets of TFC padding (zeros, RFC 4303 section 2.7) after the payload.
+// payload may overlap dst's spare capacity: it is moved into place before
+// anything else is written.
+func (sa *SA) appendSeal(dst []byte, seq uint64, nextHeader uint8, payload []byte, tfc int, rand io.Reader) ([]byte, error) {
 	if !sa.esn && seq > 0xffffffff {
 		return nil, fmt.Errorf("esp: sequence number %d needs Extended Sequence Numbers", seq)
 	}
 	a := sa.align()
-	padLen := (a - (len(payload)+TrailerLen)%a) % a
-	plain := make([]byte, 0, len(payload)+padLen+TrailerLen)
-	plain = append(plain, payload...)
+	body := len(payload) + tfc
+	padLen := (a - (body+TrailerLen)%a) % a
+	ivLen := sa.encr.IVLen
+	ptOff := HeaderLen + ivLen
+	ptLen := body + padLen + TrailerLen
+	start := len(dst)
+	out := slices.Grow(dst, ptOff+ptLen+sa.icvLen)[:start+ptOff+ptLen]
+	pkt := out[start:]
+	pt := pkt[ptOff:]
+	n := copy(pt, payload)
+	clear(pt[n : n+tfc])
+	n += tfc
 	for i := 1; i <= padLen; i++ {
-		plain = append(plain, byte(i))
+		pt[n] = byte(i)
+		n++
 	}
-	plain = append(plain, byte(padLen), nextHeader)
-
-	iv := make([]byte, sa.encr.IVLen)
+	pt[n], pt[n+1] = byte(padLen), nextHeader
+	binary.BigEndian.PutUint32(pkt[0:4], sa.spi)
+	binary.BigEndian.PutUint32(pkt[4:8], uint32(seq))
+	iv := pkt[HeaderLen:ptOff]
 	switch sa.encr.Kind {
+	case crypto.KindAEAD:
+		binary.BigEndian.PutUint64(iv, seq)
+		aad := pkt[:HeaderLen] // outside pt[:0], where the output goes
+		if sa.esn {
+			aad = esnAAD(sa.spi, seq)
+		}
+		ct := sa.aead.Seal(pt[:0], iv, pt, aad)
+		return out[:start+ptOff+len(ct)], nil
 	case crypto.KindCBC:
 		if rand == nil {
 			rand = crand.Reader
@@ -355,32 +458,20 @@ func (sa *SA) Seal(seq uint64, nextHeader uint8, payload []byte, rand io.Reader)
 		if _, err := io.ReadFull(rand, iv); err != nil {
 			return nil, fmt.Errorf("esp: reading a CBC IV: %w", err)
 		}
-	case crypto.KindAEAD:
-		binary.BigEndian.PutUint64(iv, seq)
+		cipher.NewCBCEncrypter(sa.block, iv).CryptBlocks(pt, pt)
 	}
-	out := make([]byte, 0, HeaderLen+len(iv)+len(plain)+sa.icvLen)
-	out = binary.BigEndian.AppendUint32(out, sa.spi)
-	out = binary.BigEndian.AppendUint32(out, uint32(seq))
-	out = append(out, iv...)
-	switch sa.encr.Kind {
-	case crypto.KindAEAD:
-		aad := slices.Clone(out[:HeaderLen]) // dst and additionalData may not overlap
-		if sa.esn {
-			aad = binary.BigEndian.AppendUint32(binary.BigEndian.AppendUint32(nil, sa.spi), uint32(seq>>32))
-			aad = binary.BigEndian.AppendUint32(aad, uint32(seq))
-		}
-		return sa.aead.Seal(out, iv, plain, aad), nil
-	case crypto.KindCBC:
-		cipher.NewCBCEncrypter(sa.block, iv).CryptBlocks(plain, plain)
+	if sa.integ == nil {
+		return out, nil // test-only SAs without integrity (RFC 3602 vectors)
 	}
-	out = append(out, plain...)
-	mac, err := sa.integ.New(sa.integKey)
+	mac, err := sa.mac()
 	if err != nil {
-		return nil, fmt.Errorf("esp: %w", err)
+		return nil, err
 	}
-	mac.Write(out)
+	mac.Write(pkt)
 	if sa.esn {
 		mac.Write(binary.BigEndian.AppendUint32(nil, uint32(seq>>32)))
 	}
-	return mac.Sum(out), nil
+	out = mac.Sum(out)
+	sa.macs.Put(mac)
+	return out, nil
 }

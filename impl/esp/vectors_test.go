@@ -2,9 +2,11 @@ package esp
 
 import (
 	"bytes"
+	"net/netip"
 	"strings"
 	"testing"
 
+	"github.com/ikev2ref/ikev2ref/impl/crypto"
 	"github.com/ikev2ref/ikev2ref/impl/wire"
 )
 
@@ -108,6 +110,182 @@ func TestKnownAnswer(t *testing.T) {
 			}
 			if o2, err := open(sa, pkt, tc.seqHi); err != nil || !bytes.Equal(o2.Payload, tc.payload) {
 				t.Errorf("reopening: %v", err)
+			}
+		})
+	}
+}
+
+// confidentialityOnly is an AES-CBC SA without an ICV, which NewSA refuses
+// (RFC 8221 section 6) but which the ESP examples of RFC 3602 section 4
+// use: a test-only SA that opens and seals through the unexported path.
+func confidentialityOnly(t *testing.T, spi uint32, key []byte) *SA {
+	t.Helper()
+	encr, err := crypto.LookupEncr(wire.ENCR_AES_CBC)
+	if err != nil {
+		t.Fatal(err)
+	}
+	block, err := encr.NewBlock(key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return &SA{spi: spi, encr: encr, block: block, unchecked: true}
+}
+
+// ipv4HeaderChecksumOK reports whether an IPv4 header's checksum verifies
+// (RFC 791: the one's-complement sum of the header is all ones).
+func ipv4HeaderChecksumOK(h []byte) bool { return onesSum(0, h) == 0xffff }
+
+// TestRFC3602 checks the four ESP packets of RFC 3602 section 4 (cases #5
+// to #8, AES-CBC-128 without integrity: "Sample transport-mode ESP packet"
+// and "Sample tunnel-mode ESP packet"): the original IP packet gives the
+// Payload Data and Next Header by the mode's rules, decryption gives the
+// RFC's "Pre-encryption Data with padding, pad length and next header"
+// byte for byte, Seal with the RFC's IV gives its SPI, Sequence Number, IV
+// and Encrypted Data byte for byte, and the outer IP headers it prints are
+// what the mode makes of the original (protocol 50, the new length, a
+// valid checksum).
+func TestRFC3602(t *testing.T) {
+	tests := []struct {
+		name     string
+		mode     Mode
+		key      []byte
+		spi      uint32
+		seq      uint64
+		iv       []byte
+		original []byte // "Original packet": IP header and data
+		pre      []byte // "Pre-encryption Data with padding, pad length and next header"
+		outerIP  []byte // "Post-encryption packet": the IP header
+		esp      []byte // SPI/Seq #, IV, Encrypted Data
+		next     uint8
+		pad      int
+	}{
+		{
+			name: "case #5: transport mode, ping 192.168.123.100", mode: Transport,
+			key: hexs("90d382b410eeba7ad938c46cec1a82bf"), spi: 0x4321, seq: 1,
+			iv: hexs("e96e8c08ab465763fd098d45dd3ff893"),
+			original: hexs("4500005408f200004001f9fec0a87b03c0a87b64",
+				"08000ebda70a00008e9c083db95b070008090a0b0c0d0e0f1011121314151617",
+				"18191a1b1c1d1e1f202122232425262728292a2b2c2d2e2f3031323334353637"),
+			pre: hexs("08000ebda70a00008e9c083db95b070008090a0b0c0d0e0f1011121314151617",
+				"18191a1b1c1d1e1f202122232425262728292a2b2c2d2e2f3031323334353637",
+				"0102030405060708090a0b0c0d0e0e01"),
+			outerIP: hexs("4500007c08f200004032f9a5c0a87b03c0a87b64"),
+			esp: hexs("0000432100000001", "e96e8c08ab465763fd098d45dd3ff893",
+				"f663c25d325c18c6a9453e194e120849a4870b66cc6b9965330013b4898dc856",
+				"a4699e523a55db080b59ec3a8e4b7e52775b07d1db34ed9c538ab50c551b874a",
+				"a269add047ad2d5913ac19b7cfbad4a6"),
+			next: 1, pad: 14,
+		},
+		{
+			name: "case #6: transport mode, ping -p 77 -s 20 192.168.123.100", mode: Transport,
+			key: hexs("90d382b410eeba7ad938c46cec1a82bf"), spi: 0x4321, seq: 8,
+			iv: hexs("69d08df7d203329db093fc4924e5bd80"),
+			original: hexs("4500003008fe00004001fa16c0a87b03c0a87b64",
+				"0800b5e8a80a0500a69c083d0b660e00777777777777777777777777"),
+			pre:     hexs("0800b5e8a80a0500a69c083d0b660e0077777777777777777777777701020201"),
+			outerIP: hexs("4500004c08fe00004032f9c9c0a87b03c0a87b64"),
+			esp: hexs("0000432100000008", "69d08df7d203329db093fc4924e5bd80",
+				"f51995881ec4e0c4488987ce742e8109689bb379d2d750c0d915dca346a89f75"),
+			next: 1, pad: 2,
+		},
+		{
+			name: "case #7: tunnel mode, ping 192.168.123.200", mode: Tunnel,
+			key: hexs("0123456789abcdef0123456789abcdef"), spi: 0x8765, seq: 2,
+			iv: hexs("f4e765244f6407adf13dc1380f673f37"),
+			original: hexs("45000054090400004001f988c0a87b03c0a87bc8",
+				"08009f76a90a0100b49c083d02a2040008090a0b0c0d0e0f1011121314151617",
+				"18191a1b1c1d1e1f202122232425262728292a2b2c2d2e2f3031323334353637"),
+			pre: hexs("45000054090400004001f988c0a87b03c0a87bc808009f76a90a0100b49c083d",
+				"02a2040008090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f20212223",
+				"2425262728292a2b2c2d2e2f30313233343536370102030405060708090a0a04"),
+			outerIP: hexs("4500008c090500004032f91ec0a87b03c0a87bc8"),
+			esp: hexs("0000876500000002", "f4e765244f6407adf13dc1380f673f37",
+				"773b5241a4c449225e4f3ce5ed611b0c237ca96cf74a93013c1b0ea1a0cf70f8",
+				"e4ecaec78ac53aad7a0f022b859243c647752e94a859352b8a4d4d2decd136e5",
+				"c177f132ad3fbfb2201ac9904c74ee0a109e0ca1e4dfe9d5a100b842f1c22f0d"),
+			next: NextHeaderIPv4, pad: 10,
+		},
+		{
+			name: "case #8: tunnel mode, ping -p ff -s 40 192.168.123.200", mode: Tunnel,
+			key: hexs("0123456789abcdef0123456789abcdef"), spi: 0x8765, seq: 5,
+			iv: hexs("85d47224b5f3dd5d2101d4ea8dffab22"),
+			original: hexs("45000044090c00004001f990c0a87b03c0a87bc8",
+				"0800d63caa0a0200c69c083da3de0300ffffffffffffffffffffffffffffffff",
+				"ffffffffffffffffffffffffffffffff"),
+			pre: hexs("45000044090c00004001f990c0a87b03c0a87bc80800d63caa0a0200c69c083d",
+				"a3de0300ffffffffffffffffffffffffffffffffffffffffffffffffffffffff",
+				"ffffffff0102030405060708090a0a04"),
+			outerIP: hexs("4500007c090d00004032f926c0a87b03c0a87bc8"),
+			esp: hexs("0000876500000005", "85d47224b5f3dd5d2101d4ea8dffab22",
+				"15b92683819596a8047232cc00f7048fe45318e11f8a0f62ede3c3fc61203bb5",
+				"0f980a08c9843fd3a1b06d5c07ff9639b7eb7dfb3512e5de435e7207ed971ef3",
+				"d2726d9b5ef6affc6d17a0decbb13892"),
+			next: NextHeaderIPv4, pad: 10,
+		},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			sa := confidentialityOnly(t, tc.spi, tc.key)
+			// The mode's rules give the Payload Data and Next Header.
+			var next uint8
+			var payload []byte
+			var err error
+			if tc.mode == Transport {
+				next, payload, err = SplitTransport(tc.original)
+			} else {
+				payload = tc.original
+				next, err = TunnelNextHeader(tc.original)
+			}
+			if err != nil || next != tc.next {
+				t.Fatalf("next header %d, %v; want %d", next, err, tc.next)
+			}
+			// Decryption, in place, leaves the pre-encryption data where the
+			// ciphertext was.
+			pkt := bytes.Clone(tc.esp)
+			o, verified, err := sa.open(pkt, 0, true)
+			if err != nil || verified || o.Authenticated {
+				t.Fatalf("open: %v (verified %v)", err, verified)
+			}
+			if got := pkt[HeaderLen+16:]; !bytes.Equal(got, tc.pre) {
+				t.Errorf("decrypted %x\nwant      %x", got, tc.pre)
+			}
+			if o.Seq != tc.seq || o.NextHeader != tc.next || o.PadLen != tc.pad || !bytes.Equal(o.Payload, payload) {
+				t.Errorf("seq %d next %d pad %d payload %x; want %d %d %d %x", o.Seq, o.NextHeader, o.PadLen, o.Payload, tc.seq, tc.next, tc.pad, payload)
+			}
+			// Seal with the RFC's IV reproduces the packet.
+			got, err := sa.appendSeal(nil, tc.seq, next, payload, 0, bytes.NewReader(tc.iv))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !bytes.Equal(got, tc.esp) {
+				t.Errorf("sealed %x\nwant   %x", got, tc.esp)
+			}
+			// The outer header: in transport mode the original's with
+			// protocol 50 and the ESP packet's length; in tunnel mode a new
+			// one (its identification differs) with the same addresses.
+			outer := tc.outerIP
+			if !ipv4HeaderChecksumOK(outer) || outer[9] != 50 || int(outer[2])<<8|int(outer[3]) != 20+len(tc.esp) ||
+				!bytes.Equal(outer[12:20], tc.original[12:20]) {
+				t.Errorf("outer header %x: not protocol 50 of length %d with a valid checksum", outer, 20+len(tc.esp))
+			}
+			if tc.mode == Transport && (!bytes.Equal(outer[4:8], tc.original[4:8]) || outer[8] != tc.original[8]) {
+				t.Errorf("transport mode changed more of the header than protocol and length: %x from %x", outer, tc.original[:20])
+			}
+			if !ipv4HeaderChecksumOK(tc.original[:20]) {
+				t.Errorf("original header %x: bad checksum", tc.original[:20])
+			}
+			if tc.mode == Transport {
+				// The receiver rebuilds the packet from the outer addresses:
+				// a valid header, the same protocol, length and data.
+				src, dst := netip.AddrFrom4([4]byte(outer[12:16])), netip.AddrFrom4([4]byte(outer[16:20]))
+				rebuilt, err := AppendTransportPacket(nil, src, dst, o.NextHeader, o.Payload)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if !ipv4HeaderChecksumOK(rebuilt[:20]) || !bytes.Equal(rebuilt[20:], tc.original[20:]) ||
+					!bytes.Equal(rebuilt[:4], tc.original[:4]) || !bytes.Equal(rebuilt[9:10], tc.original[9:10]) {
+					t.Errorf("rebuilt %x\nfrom    %x", rebuilt, tc.original)
+				}
 			}
 		})
 	}
