@@ -49,54 +49,41 @@ func (sa *ikeSA) respondChild(now time.Time, ps []wire.Payload) ([]wire.Payload,
 		return nil, nil, errNotify(wire.INVALID_SYNTAX, model.Refused, "an SA payload without TSi and TSr")
 	}
 	_, wantTransport := wire.FindNotify(ps, wire.USE_TRANSPORT_MODE)
-	var propErr, tsErr string
-	for _, cfg := range sa.conn.Children {
-		s, err := selectProposal(cfg.ESPProposals, saP.Proposals, wire.ProtoESP, true, 0)
-		if err != nil {
-			propErr = fmt.Sprintf("child %q: %v", cfg.Name, err)
-			continue
-		}
-		// The initiator's TSi is the remote side for us, its TSr ours.
-		ti := narrow(fromWire(tsi.Selectors), resolve(cfg.RemoteTS, sa.remote.Addr()))
-		tr := narrow(fromWire(tsr.Selectors), resolve(cfg.LocalTS, sa.local.Addr()))
-		if len(ti) == 0 || len(tr) == 0 {
-			tsErr = fmt.Sprintf("child %q: TSi %v / TSr %v do not meet %v / %v", cfg.Name,
-				tsStrings(fromWire(tsi.Selectors)), tsStrings(fromWire(tsr.Selectors)),
-				tsStrings(resolve(cfg.RemoteTS, sa.remote.Addr())), tsStrings(resolve(cfg.LocalTS, sa.local.Addr())))
-			continue
-		}
-		if len(s.SPI) != 4 {
-			return nil, nil, errNotify(wire.INVALID_SYNTAX, model.Refused, "ESP proposal with an SPI of %d octets", len(s.SPI))
-		}
-		spiIn, err := e.newChildSPI()
-		if err != nil {
-			return nil, nil, err
-		}
-		c := &childSA{cfg: cfg, state: "INSTALLED", spiIn: spiIn, spiOut: binary.BigEndian.Uint32(s.SPI),
-			suite: s, mode: Tunnel, localTS: tr, remoteTS: ti, established: now}
-		var out []wire.Payload
-		// RFC 7296 section 1.3.1: transport mode if asked for and allowed;
-		// otherwise the Child SA is in tunnel mode.
-		if wantTransport && cfg.Mode == Transport {
-			c.mode = Transport
-			out = append(out, &wire.Notify{Type: wire.USE_TRANSPORT_MODE})
-		}
-		if c.keys, err = sa.childKeys(&s); err != nil {
-			return nil, nil, err
-		}
-		e.nextID++
-		c.id = e.nextID
-		out = append(out, &wire.SA{Proposals: []wire.Proposal{s.answer(wire.ProtoESP, spiBytes(spiIn))}},
-			&wire.TS{Selectors: toWire(ti)}, &wire.TS{Responder: true, Selectors: toWire(tr)})
-		return out, c, nil
+	// RFC 4301 section 4.4.3.4: the SPD and PAD say which child, if any,
+	// this peer may have for the proposed traffic, narrowed as needed.
+	cfg, ti, tr, err := sa.narrowChild(fromWire(tsi.Selectors), fromWire(tsr.Selectors))
+	if err != nil {
+		return nil, nil, errNotify(wire.TS_UNACCEPTABLE, model.ChildFailed, "TSi %v / TSr %v: %v",
+			tsStrings(fromWire(tsi.Selectors)), tsStrings(fromWire(tsr.Selectors)), err)
 	}
-	if tsErr != "" {
-		return nil, nil, errNotify(wire.TS_UNACCEPTABLE, model.ChildFailed, "%s", tsErr)
+	s, err := selectProposal(cfg.ESPProposals, saP.Proposals, wire.ProtoESP, true, 0)
+	if err != nil {
+		return nil, nil, errNotify(wire.NO_PROPOSAL_CHOSEN, model.ChildFailed, "child %q: %v", cfg.Name, err)
 	}
-	if propErr == "" {
-		propErr = fmt.Sprintf("connection %q has no children", sa.conn.Name)
+	if len(s.SPI) != 4 {
+		return nil, nil, errNotify(wire.INVALID_SYNTAX, model.Refused, "ESP proposal with an SPI of %d octets", len(s.SPI))
 	}
-	return nil, nil, errNotify(wire.NO_PROPOSAL_CHOSEN, model.ChildFailed, "%s", propErr)
+	spiIn, err := e.newChildSPI()
+	if err != nil {
+		return nil, nil, err
+	}
+	c := &childSA{cfg: cfg, state: "INSTALLED", spiIn: spiIn, spiOut: binary.BigEndian.Uint32(s.SPI),
+		suite: s, mode: Tunnel, localTS: tr, remoteTS: ti, established: now}
+	var out []wire.Payload
+	// RFC 7296 section 1.3.1: transport mode if asked for and allowed;
+	// otherwise the Child SA is in tunnel mode.
+	if wantTransport && cfg.Mode == Transport {
+		c.mode = Transport
+		out = append(out, &wire.Notify{Type: wire.USE_TRANSPORT_MODE})
+	}
+	if c.keys, err = sa.childKeys(&s); err != nil {
+		return nil, nil, err
+	}
+	e.nextID++
+	c.id = e.nextID
+	out = append(out, &wire.SA{Proposals: []wire.Proposal{s.answer(wire.ProtoESP, spiBytes(spiIn))}},
+		&wire.TS{Selectors: toWire(ti)}, &wire.TS{Responder: true, Selectors: toWire(tr)})
+	return out, c, nil
 }
 
 // childErrors are the Notify errors that refuse the Child SA of IKE_AUTH but
@@ -127,10 +114,8 @@ func (sa *ikeSA) childAnswer(ch *Child, ps []wire.Payload) (*childSA, error) {
 		return nil, fmt.Errorf("ike: Child SA %q: the response lacks TSi or TSr", ch.Name)
 	}
 	ti, tr := fromWire(tsi.Selectors), fromWire(tsr.Selectors)
-	// The responder may only narrow (RFC 7296 section 2.9).
-	if !subset(ti, resolve(ch.LocalTS, sa.local.Addr())) || !subset(tr, resolve(ch.RemoteTS, sa.remote.Addr())) {
-		return nil, fmt.Errorf("ike: Child SA %q: the responder's selectors %v / %v are not within ours", ch.Name,
-			tsStrings(ti), tsStrings(tr))
+	if err := sa.acceptsAnswer(ch, ti, tr); err != nil {
+		return nil, fmt.Errorf("ike: Child SA %q: %w", ch.Name, err)
 	}
 	mode := Tunnel
 	if _, ok := wire.FindNotify(ps, wire.USE_TRANSPORT_MODE); ok {

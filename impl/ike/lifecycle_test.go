@@ -412,3 +412,22 @@ func TestChildExhausted(t *testing.T) {
 		}
 	}
 }
+
+// TestNarrowing: the initiator proposes wider selectors than the responder's
+// policy allows; the responder narrows them (RFC7296-2.9-4) and the
+// initiator accepts the narrower answer; a responder that widened would be
+// refused (checked through the initiator's policy).
+func TestNarrowing(t *testing.T) {
+	l := left()
+	l.lts, l.rts = "198.51.100.0/24", "198.51.100.0/24"
+	p := newPair(t, l, right())
+	p.initiate(t)
+	p.flush(t)
+	a, b := agree(t, p)
+	if got := a.Children[0].LocalTS; len(got) != 1 || got[0] != "198.51.100.1/32" {
+		t.Errorf("initiator local TS %v, want the responder's narrowing to 198.51.100.1/32", got)
+	}
+	if got := b.Children[0].LocalTS; len(got) != 1 || got[0] != "198.51.100.2/32" {
+		t.Errorf("responder local TS %v", got)
+	}
+}

@@ -6,8 +6,9 @@ import (
 	"github.com/ikev2ref/ikev2ref/impl/wire"
 )
 
-// Traffic selector handling (RFC 7296 section 2.9): resolving "dynamic",
-// converting to and from the TS payload, narrowing and the subset check.
+// Traffic selector handling: resolving "dynamic" and converting to and
+// from the TS payload (RFC 7296 section 3.13). Narrowing is the policy's
+// (policy.go).
 
 // resolve replaces Dynamic selectors with the IKE SA's address at that end.
 func resolve(ts []TrafficSelector, ike netip.Addr) []TrafficSelector {
@@ -49,85 +50,6 @@ func fromWire(sel []wire.Selector) []TrafficSelector {
 			StartPort: s.StartPort, EndPort: s.EndPort})
 	}
 	return out
-}
-
-func maxAddr(a, b netip.Addr) netip.Addr {
-	if a.Compare(b) >= 0 {
-		return a
-	}
-	return b
-}
-
-func minAddr(a, b netip.Addr) netip.Addr {
-	if a.Compare(b) <= 0 {
-		return a
-	}
-	return b
-}
-
-// intersect returns the selector common to a and b, if any. Protocol 0 is
-// any protocol; ports only narrow when the protocols agree.
-func intersect(a, b TrafficSelector) (TrafficSelector, bool) {
-	if a.Start.Is4() != b.Start.Is4() {
-		return TrafficSelector{}, false
-	}
-	var r TrafficSelector
-	r.Start, r.End = maxAddr(a.Start, b.Start), minAddr(a.End, b.End)
-	if r.Start.Compare(r.End) > 0 {
-		return r, false
-	}
-	switch {
-	case a.Protocol == b.Protocol, b.Protocol == 0:
-		r.Protocol = a.Protocol
-	case a.Protocol == 0:
-		r.Protocol = b.Protocol
-	default:
-		return r, false
-	}
-	r.StartPort, r.EndPort = max(a.StartPort, b.StartPort), min(a.EndPort, b.EndPort)
-	if r.StartPort > r.EndPort {
-		return r, false
-	}
-	return r, true
-}
-
-// narrow is the responder's narrowing (RFC7296-2.9-4: narrow to an
-// acceptable subset): every part of what the peer proposed that our policy
-// allows.
-func narrow(proposed, allowed []TrafficSelector) []TrafficSelector {
-	var out []TrafficSelector
-	for _, p := range proposed {
-		for _, a := range allowed {
-			if r, ok := intersect(p, a); ok {
-				out = append(out, r)
-			}
-		}
-	}
-	return out
-}
-
-// within reports whether t lies inside one of the selectors of set.
-func within(t TrafficSelector, set []TrafficSelector) bool {
-	for _, s := range set {
-		if r, ok := intersect(t, s); ok && r == t {
-			return true
-		}
-	}
-	return false
-}
-
-// subset reports whether every selector the responder returned lies within
-// what we proposed: the initiator's check of the narrowed selectors.
-func subset(got, proposed []TrafficSelector) bool {
-	if len(got) == 0 {
-		return false
-	}
-	for _, t := range got {
-		if !within(t, proposed) {
-			return false
-		}
-	}
-	return true
 }
 
 func tsStrings(ts []TrafficSelector) []string {
