@@ -25,8 +25,11 @@ type request struct {
 	Command string `json:"command"`
 	Name    string `json:"name,omitempty"`
 	Child   string `json:"child,omitempty"`
-	// Timeout bounds the wait of initiate and terminate (Go duration).
+	// Timeout bounds the wait of initiate, terminate and probe (Go
+	// duration).
 	Timeout string `json:"timeout,omitempty"`
+	// Count is the number of echo requests of probe.
+	Count int `json:"count,omitempty"`
 }
 
 // response is the answer to a request.
@@ -37,6 +40,7 @@ type response struct {
 	// SAs: list-sas, and the SA concerned for initiate (absent: none).
 	SAs   []saJSON   `json:"sas,omitempty"`
 	Stats *statsJSON `json:"stats,omitempty"`
+	Probe *probeJSON `json:"probe,omitempty"`
 }
 
 // Control commands.
@@ -45,13 +49,17 @@ const (
 	cmdTerminate = "terminate"
 	cmdListSAs   = "list-sas"
 	cmdStats     = "stats"
+	cmdProbe     = "probe"
 )
 
-var commands = []string{cmdInitiate, cmdTerminate, cmdListSAs, cmdStats}
+var commands = []string{cmdInitiate, cmdTerminate, cmdListSAs, cmdStats, cmdProbe}
 
 const (
 	defaultInitiateTimeout  = 20 * time.Second
 	defaultTerminateTimeout = 10 * time.Second
+	defaultProbeTimeout     = 5 * time.Second
+	defaultProbeCount       = 3
+	maxProbeCount           = 1000
 	maxWait                 = 10 * time.Minute
 	pollInterval            = 50 * time.Millisecond
 	// ctlIOTimeout bounds reading a request and writing a response.
@@ -162,16 +170,25 @@ func (s *server) handle(req request) response {
 		}
 		return fail(unknownCommand(req.Command))
 	}
-	needName := req.Command == cmdInitiate || req.Command == cmdTerminate
+	needName := req.Command == cmdInitiate || req.Command == cmdTerminate || req.Command == cmdProbe
 	if needName && req.Name == "" {
 		return fail(fmt.Errorf("refserver: %s needs a connection name", req.Command))
 	}
 	if !needName && (req.Name != "" || req.Child != "" || req.Timeout != "") {
 		return fail(fmt.Errorf("refserver: %s takes no name, child or timeout", req.Command))
 	}
+	if req.Command != cmdProbe && req.Count != 0 {
+		return fail(fmt.Errorf("refserver: %s takes no count", req.Command))
+	}
+	if req.Count < 0 || req.Count > maxProbeCount {
+		return fail(fmt.Errorf("refserver: count %d: want 1 to %d", req.Count, maxProbeCount))
+	}
 	timeout := defaultInitiateTimeout
-	if req.Command == cmdTerminate {
+	switch req.Command {
+	case cmdTerminate:
 		timeout = defaultTerminateTimeout
+	case cmdProbe:
+		timeout = defaultProbeTimeout
 	}
 	if req.Timeout != "" {
 		d, err := time.ParseDuration(req.Timeout)
@@ -183,7 +200,7 @@ func (s *server) handle(req request) response {
 	switch req.Command {
 	case cmdListSAs:
 		var sas []saJSON
-		if err := s.do(func(time.Time) { sas = sasJSON(s.eng.SAs()) }); err != nil {
+		if err := s.do(func(time.Time) { sas = sasJSONWith(s.eng.SAs(), s.childCounters()) }); err != nil {
 			return fail(err)
 		}
 		return response{OK: true, SAs: sas}
@@ -192,7 +209,17 @@ func (s *server) handle(req request) response {
 		if err := s.do(func(time.Time) { st = s.eng.Stats() }); err != nil {
 			return fail(err)
 		}
-		return response{OK: true, Stats: newStatsJSON(st, s.net.Stats())}
+		resp := response{OK: true, Stats: newStatsJSON(st, s.net.Stats())}
+		if s.dp != nil {
+			resp.Stats.DataPlane = newDataPlaneJSON(s.dp.Stats(), s.dp.SPD())
+		}
+		return resp
+	case cmdProbe:
+		count := req.Count
+		if count == 0 {
+			count = defaultProbeCount
+		}
+		return s.probe(req.Name, req.Child, count, timeout)
 	case cmdInitiate:
 		return s.initiate(req.Name, req.Child, timeout)
 	default:
@@ -350,6 +377,7 @@ const ctlUsage = `usage: refserver ctl [--ctl SOCKET] COMMAND [ARGS]
   terminate NAME [--child CHILD] [--timeout 10s]
   list-sas [--json]
   stats [--json]
+  probe NAME [--child CHILD] [--count 3] [--timeout 5s] [--json]
 `
 
 // runCtl is `refserver ctl ...`.
@@ -378,15 +406,21 @@ func runCtl(args []string, stdout, stderr io.Writer) int {
 		return usageErr("no command")
 	}
 	req := request{Command: pos[0], Child: *fs.child}
+	if *fs.count != 0 && req.Command != cmdProbe {
+		return usageErr("%s takes no --count", req.Command)
+	}
 	switch req.Command {
-	case cmdInitiate, cmdTerminate:
+	case cmdInitiate, cmdTerminate, cmdProbe:
 		if len(pos) != 2 {
 			return usageErr("%s takes one connection name", req.Command)
 		}
-		if *fs.json {
+		if *fs.json && req.Command != cmdProbe {
 			return usageErr("%s takes no --json", req.Command)
 		}
-		req.Name = pos[1]
+		if *fs.count < 0 || *fs.count > maxProbeCount {
+			return usageErr("--count %d: want 1 to %d", *fs.count, maxProbeCount)
+		}
+		req.Name, req.Count = pos[1], *fs.count
 		if *fs.timeout != 0 {
 			req.Timeout = fs.timeout.String()
 		}
@@ -407,6 +441,8 @@ func runCtl(args []string, stdout, stderr io.Writer) int {
 		wait += defaultInitiateTimeout
 	} else if req.Command == cmdTerminate {
 		wait += defaultTerminateTimeout
+	} else if req.Command == cmdProbe {
+		wait += defaultProbeTimeout
 	}
 	resp, err := call(*fs.ctl, req, wait)
 	if err != nil {
@@ -414,7 +450,9 @@ func runCtl(args []string, stdout, stderr io.Writer) int {
 		return 1
 	}
 	if !resp.OK {
-		if resp.Message != "" {
+		if req.Command == cmdProbe && *fs.json && resp.Probe != nil {
+			printJSON(stdout, stderr, resp.Probe)
+		} else if resp.Message != "" {
 			fmt.Fprintln(stdout, resp.Message)
 		}
 		fmt.Fprintln(stderr, resp.Error)
@@ -435,6 +473,11 @@ func runCtl(args []string, stdout, stderr io.Writer) int {
 			return printJSON(stdout, stderr, resp.Stats)
 		}
 		writeStats(stdout, *resp.Stats)
+	case cmdProbe:
+		if *fs.json && resp.Probe != nil {
+			return printJSON(stdout, stderr, resp.Probe)
+		}
+		fmt.Fprintln(stdout, resp.Message)
 	default:
 		fmt.Fprintln(stdout, resp.Message)
 	}
@@ -447,6 +490,7 @@ type ctlFlags struct {
 	child   *string
 	timeout *time.Duration
 	json    *bool
+	count   *int
 }
 
 func newCtlFlags(stderr io.Writer) *ctlFlags {
@@ -459,9 +503,10 @@ func newCtlFlags(stderr io.Writer) *ctlFlags {
 	return &ctlFlags{
 		fs:      fs,
 		ctl:     fs.String("ctl", defaultCtlPath(), "control `SOCKET` of the server"),
-		child:   fs.String("child", "", "the Child SA (`CHILD`) of initiate or terminate"),
-		timeout: fs.Duration("timeout", 0, "how long initiate (default 20s) or terminate (default 10s) waits"),
-		json:    fs.Bool("json", false, "print list-sas or stats as JSON"),
+		child:   fs.String("child", "", "the Child SA (`CHILD`) of initiate, terminate or probe"),
+		timeout: fs.Duration("timeout", 0, "how long initiate (default 20s), terminate (default 10s) or probe (default 5s) waits"),
+		json:    fs.Bool("json", false, "print list-sas, stats or probe as JSON"),
+		count:   fs.Int("count", 0, "echo requests that probe sends (default 3)"),
 	}
 }
 

@@ -11,6 +11,7 @@ import (
 
 	"github.com/hashicorp/go-hclog"
 
+	"github.com/ikev2ref/ikev2ref/impl/dataplane"
 	"github.com/ikev2ref/ikev2ref/impl/ike"
 	"github.com/ikev2ref/ikev2ref/impl/wire"
 	"github.com/ikev2ref/ikev2ref/internal/swanctl"
@@ -253,6 +254,38 @@ func TestIKEScanGroup(t *testing.T) {
 		g, ok := ikeScanGroup([]ike.Proposal{tc.p})
 		if g != tc.want || ok != tc.ok {
 			t.Errorf("%s: got %v %v, want %v %v", proposalKeywords(tc.p), g, ok, tc.want, tc.ok)
+		}
+	}
+}
+
+// TestWriteSAsCounters: with the data plane's counters, the in and out
+// lines read as swanctl's, and drops get a line of their own.
+func TestWriteSAsCounters(t *testing.T) {
+	sa := sampleSA()
+	lookup := func(spi uint32) (dataplane.ChildStats, bool) {
+		if spi != sa.Children[0].SPIIn {
+			return dataplane.ChildStats{}, false
+		}
+		return dataplane.ChildStats{UDPEncap: false, BytesIn: 252, PacketsIn: 3, BytesOut: 168, PacketsOut: 2, ReplayDrops: 1}, true
+	}
+	js := sasJSONWith([]ike.SAInfo{sa}, lookup)
+	var b bytes.Buffer
+	writeSAs(&b, js, est.Add(5*time.Second))
+	for _, want := range []string{
+		"  net: #4, INSTALLED, TUNNEL, ESP:AES_CBC-256/HMAC_SHA2_256_128\n",
+		"    in  c6a5e4f3,    252 bytes,     3 packets\n",
+		"    out 0bd06d2e,    168 bytes,     2 packets\n",
+		"    dropped: 1 replayed, 0 ICV failures, 0 outside the selectors,",
+	} {
+		if !strings.Contains(b.String(), want) {
+			t.Errorf("lacks %q:\n%s", want, b.String())
+		}
+	}
+	raw, _ := json.Marshal(js)
+	for _, want := range []string{`"dataplane":true`, `"bytes_in":252`, `"packets_in":3`, `"bytes_out":168`,
+		`"packets_out":2`, `"replay_drops":1`, `"icv_failures":0`, `"selector_drops":0`, `"udp_encap":false`} {
+		if !strings.Contains(string(raw), want) {
+			t.Errorf("JSON lacks %s: %s", want, raw)
 		}
 	}
 }

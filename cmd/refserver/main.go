@@ -1,9 +1,11 @@
 // Command refserver is the IKEv2 reference server (RFC 7296): the sans-I/O
 // engine of impl/ike driven over real UDP sockets on ports 500 and 4500
-// (impl/netio, RFC 7296 section 2 and RFC 3948), configured with a
-// swanctl.conf, controlled over a local unix socket, and able to write a
-// pcap and Wireshark key tables of everything it does, so that other IKEv2
-// stacks can be tested against it and every exchange opened in Wireshark.
+// (impl/netio, RFC 7296 section 2 and RFC 3948), with a userspace ESP data
+// plane (impl/dataplane: RFC 4301 section 5, RFC 4303, RFC 3948) that makes
+// the negotiated Child SAs carry traffic, configured with a swanctl.conf,
+// controlled over a local unix socket, and able to write a pcap and
+// Wireshark key tables of everything it does, so that other IKEv2 stacks
+// can be tested against it and every exchange opened in Wireshark.
 //
 // Usage:
 //
@@ -11,6 +13,7 @@
 //	          [--ctl SOCKET] [--log-format text|json] [--log-level LEVEL]
 //	          [--keylog DIR] [--pcap FILE] [--force-cookies] [--cookie-threshold N]
 //	          [--retransmit-timeout D] [--retransmit-tries N] [--retransmit-base F]
+//	          [--tun NAME] [--mtu N] [--force-encap] [--tunnel-echo] [--no-dataplane]
 //	refserver --check-config FILE
 //	refserver ctl [--ctl SOCKET] COMMAND [ARGS]
 //
@@ -23,9 +26,29 @@
 // the control commands and the expiry of a single timer (Engine.NextTimeout,
 // Engine.Tick), calls the engine with the current time and carries out the
 // returned actions in order: Send goes to the sockets, IKEKeys and ChildUp
-// go to the key tables (--keylog), ChildUp, ChildDown and IKEDown become log
-// lines. SIGINT and SIGTERM stop the server, which first sends a Delete for
-// every established IKE SA.
+// go to the key tables (--keylog), ChildUp and ChildDown install and remove
+// Child SA pairs in the data plane, and they and IKEDown become log lines.
+// SIGINT and SIGTERM stop the server, which first sends a Delete for every
+// established IKE SA.
+//
+// # Data plane
+//
+// Unless --no-dataplane is given (the IKE-only server of before), every
+// Child SA is installed in the data plane (see impl/dataplane): ESP as IP
+// protocol 50 on raw sockets bound to the --listen addresses (CAP_NET_RAW;
+// without it only UDP-encapsulated ESP flows), or in UDP on the NAT-T port
+// when the IKE SA uses NAT traversal or --force-encap is given (then to the
+// peer's port 4500, or to this server's own NAT-T port number when that is
+// not 4500). The tunnel device --tun (default ikev2ref0, MTU --mtu, default
+// 1400) is created when the first tunnel-mode Child SA is installed, so a
+// server that never has one needs no CAP_NET_ADMIN; the remote traffic
+// selectors of each tunnel-mode Child SA are routed into it for as long as
+// the Child SA exists. --tun "" runs without a device: tunnel-mode packets
+// are opened, counted and dropped. Transport-mode traffic ends in the data
+// plane's UDP echo service (port 7, RFC 862); --tunnel-echo lets that
+// service answer UDP echo inside tunnel-mode SAs too, so that another
+// refserver's `ctl probe` over a tunnel gets its echoes. ESP for an unknown
+// SPI goes to the engine, which answers INVALID_SPI.
 //
 // # Control
 //
@@ -33,13 +56,19 @@
 // $XDG_RUNTIME_DIR/refserver.ctl or ./refserver.ctl; mode 0600) takes one
 // JSON request per connection, one line, and answers with one JSON line:
 //
-//	request:  {"command": "initiate"|"terminate"|"list-sas"|"stats",
-//	           "name": CONNECTION, "child": CHILD, "timeout": "20s"}
+//	request:  {"command": "initiate"|"terminate"|"list-sas"|"stats"|"probe",
+//	           "name": CONNECTION, "child": CHILD, "timeout": "20s", "count": 3}
 //	response: {"ok": true|false, "error": "...", "message": "...",
-//	           "sas": [SA...], "stats": {"ike": {...}, "netio": {...}}}
+//	           "sas": [SA...], "stats": {"ike": {...}, "netio": {...},
+//	           "dataplane": {..., "spd": [...]}},
+//	           "probe": {"spi_in", "src", "dst", "sent", "received", "rtt_ms"}}
 //
 // initiate and terminate wait (at most "timeout", default 20s and 10s)
-// until the IKE SA is ESTABLISHED or has failed, or is gone. An SA is:
+// until the IKE SA is ESTABLISHED or has failed, or is gone. probe sends
+// "count" UDP echo requests (default 3) through an installed Child SA of
+// the connection (the named child, else the first) and waits at most
+// "timeout" (default 5s) for the echoes; it succeeds when one came back.
+// An SA is:
 //
 //	{"name", "unique_id", "state", "initiator", "spi_i", "spi_r" (16 hex
 //	 digits), "local_host", "local_port", "remote_host", "remote_port",
@@ -47,8 +76,12 @@
 //	 names), "nat_local", "nat_remote", "established" (RFC 3339),
 //	 "children": [{"name", "unique_id", "state", "mode", "protocol",
 //	 "udp_encap", "spi_in", "spi_out" (8 hex digits), "encr", "integ",
-//	 "ke", "esn", "local_ts", "remote_ts", "established"}]}
+//	 "ke", "esn", "local_ts", "remote_ts", "established", "dataplane",
+//	 "bytes_in", "packets_in", "bytes_out", "packets_out", "replay_drops",
+//	 "icv_failures", "selector_drops", "malformed", "dummies_in",
+//	 "undeliverable", "send_errors", "seq_exhausted"}]}
 //
+// (the counters are the data plane's, when "dataplane" is true).
 // `refserver ctl list-sas` prints them as `swanctl --list-sas` does.
 //
 // Exit status: 0 success; 1 failure (a server that could not start or
@@ -83,6 +116,7 @@ const usage = `usage: refserver [--config FILE] [--listen ADDR,...] [--ike-port 
                  [--ctl SOCKET] [--log-format text|json] [--log-level LEVEL]
                  [--keylog DIR] [--pcap FILE] [--force-cookies] [--cookie-threshold N]
                  [--retransmit-timeout D] [--retransmit-tries N] [--retransmit-base F]
+                 [--tun NAME] [--mtu N] [--force-encap] [--tunnel-echo] [--no-dataplane]
        refserver --check-config FILE
        refserver ctl [--ctl SOCKET] COMMAND [ARGS]
 
@@ -93,7 +127,9 @@ ctl commands:
   initiate NAME [--child CHILD] [--timeout 20s]   start an IKE SA, wait until ESTABLISHED or failed
   terminate NAME [--child CHILD] [--timeout 10s]  delete the IKE SAs (or the Child SAs) of NAME
   list-sas [--json]                               list the IKE SAs as swanctl --list-sas does
-  stats [--json]                                  engine and socket counters
+  stats [--json]                                  engine, socket and data plane counters, the SPD
+  probe NAME [--child CHILD] [--count 3] [--timeout 5s] [--json]
+                                                  UDP echo through a Child SA (exit 0: an echo came back)
 
 Exit status: 0 success, 1 failure, 2 usage.
 
@@ -126,6 +162,11 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	fs.DurationVar(&o.retransmitTimeout, "retransmit-timeout", 4*time.Second, "first retransmission interval")
 	fs.IntVar(&o.retransmitTries, "retransmit-tries", 5, "retransmissions before an IKE SA is given up")
 	fs.Float64Var(&o.retransmitBase, "retransmit-base", 1.8, "factor by which each retransmission interval grows")
+	fs.StringVar(&o.tunName, "tun", "ikev2ref0", "tunnel-mode device `NAME`, created with the first tunnel-mode Child SA (\"\": none)")
+	fs.IntVar(&o.mtu, "mtu", 1400, "MTU of the tunnel device")
+	fs.BoolVar(&o.noDataplane, "no-dataplane", false, "negotiate only: no ESP processing, no tunnel device, no raw sockets")
+	fs.BoolVar(&o.forceEncap, "force-encap", false, "UDP-encapsulate ESP (RFC 3948) even when no NAT was detected")
+	fs.BoolVar(&o.tunnelEcho, "tunnel-echo", false, "answer UDP echo (port 7) inside tunnel-mode Child SAs instead of handing it to the device")
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return 0
@@ -165,6 +206,10 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	}
 	if _, err := parseLevel(o.logLevel); err != nil {
 		fmt.Fprintf(stderr, "refserver: %v\n", err)
+		return 2
+	}
+	if o.mtu < 576 || o.mtu > 65535 {
+		fmt.Fprintf(stderr, "refserver: --mtu %d: want 576 to 65535\n", o.mtu)
 		return 2
 	}
 	s, err := newServer(o, stdout, stderr)

@@ -6,8 +6,10 @@ import (
 	"strings"
 	"time"
 
+	"github.com/ikev2ref/ikev2ref/impl/dataplane"
 	"github.com/ikev2ref/ikev2ref/impl/ike"
 	"github.com/ikev2ref/ikev2ref/impl/netio"
+	"github.com/ikev2ref/ikev2ref/impl/policy"
 )
 
 // The control protocol's view of the engine's types: stable lower_snake
@@ -55,12 +57,30 @@ type childJSON struct {
 	LocalTS     []string `json:"local_ts"`
 	RemoteTS    []string `json:"remote_ts"`
 	Established string   `json:"established,omitempty"`
+	// DataPlane says that the data plane holds the pair and that the
+	// counters below are its (impl/dataplane ChildStats); without it they
+	// are zero. udp_encap is then the data plane's: whether its ESP goes
+	// in UDP (also when --force-encap made it so).
+	DataPlane     bool   `json:"dataplane"`
+	BytesIn       uint64 `json:"bytes_in"`
+	PacketsIn     uint64 `json:"packets_in"`
+	BytesOut      uint64 `json:"bytes_out"`
+	PacketsOut    uint64 `json:"packets_out"`
+	ReplayDrops   uint64 `json:"replay_drops"`
+	ICVFailures   uint64 `json:"icv_failures"`
+	SelectorDrops uint64 `json:"selector_drops"`
+	Malformed     uint64 `json:"malformed"`
+	DummiesIn     uint64 `json:"dummies_in"`
+	Undeliverable uint64 `json:"undeliverable"`
+	SendErrors    uint64 `json:"send_errors"`
+	SeqExhausted  uint64 `json:"seq_exhausted"`
 }
 
 // statsJSON is the answer to stats.
 type statsJSON struct {
-	IKE   ikeStatsJSON   `json:"ike"`
-	NetIO netioStatsJSON `json:"netio"`
+	IKE       ikeStatsJSON        `json:"ike"`
+	NetIO     netioStatsJSON      `json:"netio"`
+	DataPlane *dataplaneStatsJSON `json:"dataplane,omitempty"`
 }
 
 type ikeStatsJSON struct {
@@ -76,6 +96,7 @@ type netioStatsJSON struct {
 	IKESent     uint64 `json:"ike_sent"`
 	Keepalives  uint64 `json:"keepalives"`
 	ESPInUDP    uint64 `json:"esp_in_udp"`
+	ESPSent     uint64 `json:"esp_sent"`
 	Malformed   uint64 `json:"malformed"`
 	Overruns    uint64 `json:"overruns"`
 	ReadErrors  uint64 `json:"read_errors"`
@@ -96,7 +117,11 @@ func orEmpty(s []string) []string {
 	return s
 }
 
-func sasJSON(sas []ike.SAInfo) []saJSON {
+func sasJSON(sas []ike.SAInfo) []saJSON { return sasJSONWith(sas, nil) }
+
+// sasJSONWith adds the data plane's counters of each Child SA, found by
+// its inbound SPI (counters nil: none).
+func sasJSONWith(sas []ike.SAInfo, counters func(spiIn uint32) (dataplane.ChildStats, bool)) []saJSON {
 	out := make([]saJSON, 0, len(sas))
 	for _, sa := range sas {
 		j := saJSON{
@@ -116,14 +141,24 @@ func sasJSON(sas []ike.SAInfo) []saJSON {
 			j.RemoteHost = sa.Remote.Addr().String()
 		}
 		for _, c := range sa.Children {
-			j.Children = append(j.Children, childJSON{
+			cj := childJSON{
 				Name: c.Name, UniqueID: c.UniqueID, State: c.State, Mode: c.Mode.String(),
 				Protocol: c.Protocol, UDPEncap: c.UDPEncap,
 				SPIIn: fmt.Sprintf("%08x", c.SPIIn), SPIOut: fmt.Sprintf("%08x", c.SPIOut),
 				Encr: c.Encr, Integ: c.Integ, KE: c.KE, ESN: c.ESN,
 				LocalTS: orEmpty(c.LocalTS), RemoteTS: orEmpty(c.RemoteTS),
 				Established: rfc3339(c.Established),
-			})
+			}
+			if counters != nil {
+				if st, ok := counters(c.SPIIn); ok {
+					cj.DataPlane, cj.UDPEncap = true, st.UDPEncap
+					cj.BytesIn, cj.PacketsIn, cj.BytesOut, cj.PacketsOut = st.BytesIn, st.PacketsIn, st.BytesOut, st.PacketsOut
+					cj.ReplayDrops, cj.ICVFailures, cj.SelectorDrops = st.ReplayDrops, st.ICVFailures, st.SelectorDrops
+					cj.Malformed, cj.DummiesIn, cj.Undeliverable = st.Malformed, st.DummiesIn, st.Undeliverable
+					cj.SendErrors, cj.SeqExhausted = st.SendErrors, st.SeqExhausted
+				}
+			}
+			j.Children = append(j.Children, cj)
 		}
 		out = append(out, j)
 	}
@@ -135,13 +170,14 @@ func newStatsJSON(e ike.Stats, n netio.Stats) *statsJSON {
 		IKE: ikeStatsJSON{Dropped: e.Dropped, Retransmits: e.Retransmits, CachedResponses: e.CachedResponses,
 			HalfOpen: e.HalfOpen, CookiesSent: e.CookiesSent},
 		NetIO: netioStatsJSON{IKEReceived: n.IKEReceived, IKESent: n.IKESent, Keepalives: n.Keepalives,
-			ESPInUDP: n.ESPInUDP, Malformed: n.Malformed, Overruns: n.Overruns,
+			ESPInUDP: n.ESPInUDP, ESPSent: n.ESPSent, Malformed: n.Malformed, Overruns: n.Overruns,
 			ReadErrors: n.ReadErrors, SendErrors: n.SendErrors},
 	}
 }
 
-// writeSAs prints the SAs as strongSwan's `swanctl --list-sas` does (the
-// data plane's byte and packet counters are not there yet, nor reqids):
+// writeSAs prints the SAs as strongSwan's `swanctl --list-sas` does (no
+// reqids; the data plane's byte and packet counters when it holds the
+// pair, and a line of drops when there were any):
 //
 //	refserver: #1, ESTABLISHED, IKEv2, 1a2b3c4d5e6f7a8b_i 0102030405060708_r*
 //	  local  'refserver.ikev2ref.example' @ 192.0.2.1[4500]
@@ -198,8 +234,17 @@ func writeSAs(w io.Writer, sas []saJSON, now time.Time) {
 			if c.Established != "" {
 				fmt.Fprintf(w, "    installed %ss ago\n", ago(c.Established))
 			}
-			fmt.Fprintf(w, "    in  %s\n", c.SPIIn)
-			fmt.Fprintf(w, "    out %s\n", c.SPIOut)
+			if c.DataPlane {
+				fmt.Fprintf(w, "    in  %s, %6d bytes, %5d packets\n", c.SPIIn, c.BytesIn, c.PacketsIn)
+				fmt.Fprintf(w, "    out %s, %6d bytes, %5d packets\n", c.SPIOut, c.BytesOut, c.PacketsOut)
+				if c.ReplayDrops+c.ICVFailures+c.SelectorDrops+c.Malformed+c.Undeliverable+c.SendErrors+c.SeqExhausted > 0 {
+					fmt.Fprintf(w, "    dropped: %d replayed, %d ICV failures, %d outside the selectors, %d malformed, %d undeliverable, %d send errors, %d past the last sequence number\n",
+						c.ReplayDrops, c.ICVFailures, c.SelectorDrops, c.Malformed, c.Undeliverable, c.SendErrors, c.SeqExhausted)
+				}
+			} else {
+				fmt.Fprintf(w, "    in  %s\n", c.SPIIn)
+				fmt.Fprintf(w, "    out %s\n", c.SPIOut)
+			}
 			fmt.Fprintf(w, "    local  %s\n", strings.Join(c.LocalTS, " "))
 			fmt.Fprintf(w, "    remote %s\n", strings.Join(c.RemoteTS, " "))
 		}
@@ -220,13 +265,123 @@ func writeStats(w io.Writer, s statsJSON) {
 		{"UDP IKE received", s.NetIO.IKEReceived},
 		{"UDP IKE sent", s.NetIO.IKESent},
 		{"UDP NAT keepalives", s.NetIO.Keepalives},
-		{"UDP ESP-in-UDP (dropped)", s.NetIO.ESPInUDP},
+		{"UDP ESP-in-UDP received", s.NetIO.ESPInUDP},
+		{"UDP ESP-in-UDP sent", s.NetIO.ESPSent},
 		{"UDP malformed", s.NetIO.Malformed},
 		{"UDP oversized", s.NetIO.Overruns},
 		{"UDP read errors", s.NetIO.ReadErrors},
 		{"UDP send errors", s.NetIO.SendErrors},
 	}
+	if d := s.DataPlane; d != nil {
+		dev := d.Device
+		if dev == "" {
+			dev = "(none open)"
+		}
+		rows = append(rows, []struct {
+			name string
+			v    any
+		}{
+			{"ESP tunnel device", dev},
+			{"ESP Child SAs", d.Children},
+			{"ESP out: sent", d.OutSent},
+			{"ESP out: discarded", d.OutDiscarded},
+			{"ESP out: bypass dropped", d.OutBypassed},
+			{"ESP out: no SA", d.OutNoSA},
+			{"ESP out: malformed", d.OutMalformed},
+			{"ESP out: seq exhausted", d.OutSeqExhausted},
+			{"ESP out: send errors", d.OutSendErrors},
+			{"ESP in: delivered", d.InDelivered},
+			{"ESP in: unknown SPI", d.InUnknownSPI},
+			{"ESP in: ESP errors", d.InESPErrors},
+			{"ESP in: dummies", d.InDummies},
+			{"ESP in: selector drops", d.InSelectorDrops},
+			{"ESP in: malformed inner", d.InMalformedInner},
+			{"ESP in: undeliverable", d.InUndeliverable},
+			{"ESP in: too short", d.InShort},
+			{"ESP echo replies", d.EchoReplies},
+			{"ESP device read", d.DeviceRead},
+			{"ESP device written", d.DeviceWritten},
+			{"ESP device errors", d.DeviceErrors},
+		}...)
+	}
 	for _, r := range rows {
 		fmt.Fprintf(w, "%-26s %v\n", r.name+":", r.v)
 	}
+	if d := s.DataPlane; d != nil {
+		fmt.Fprintln(w, "SPD (in order):")
+		for i, e := range d.SPD {
+			fmt.Fprintf(w, "  %d. %s: %s, %d out (%d without SA), %d in (%d dropped)", i+1, e.Name, e.Action,
+				e.Outbound, e.NoSA, e.Inbound, e.ClearDropped)
+			for _, p := range e.Pairs {
+				fmt.Fprintf(w, " %s", p)
+			}
+			fmt.Fprintln(w)
+		}
+	}
+}
+
+// dataplaneStatsJSON is the data plane's part of stats (impl/dataplane
+// Stats, and the SPD with its counters).
+type dataplaneStatsJSON struct {
+	Device           string         `json:"device"`
+	Children         int            `json:"children"`
+	DeviceRead       uint64         `json:"device_read"`
+	DeviceWritten    uint64         `json:"device_written"`
+	DeviceErrors     uint64         `json:"device_errors"`
+	RawErrors        uint64         `json:"raw_errors"`
+	OutSent          uint64         `json:"out_sent"`
+	OutMalformed     uint64         `json:"out_malformed"`
+	OutDiscarded     uint64         `json:"out_discarded"`
+	OutBypassed      uint64         `json:"out_bypassed"`
+	OutNoSA          uint64         `json:"out_no_sa"`
+	OutSeqExhausted  uint64         `json:"out_seq_exhausted"`
+	OutSendErrors    uint64         `json:"out_send_errors"`
+	InShort          uint64         `json:"in_short"`
+	InUnknownSPI     uint64         `json:"in_unknown_spi"`
+	InESPErrors      uint64         `json:"in_esp_errors"`
+	InDummies        uint64         `json:"in_dummies"`
+	InMalformedInner uint64         `json:"in_malformed_inner"`
+	InSelectorDrops  uint64         `json:"in_selector_drops"`
+	InDelivered      uint64         `json:"in_delivered"`
+	InUndeliverable  uint64         `json:"in_undeliverable"`
+	EchoReplies      uint64         `json:"echo_replies"`
+	SPD              []spdEntryJSON `json:"spd"`
+}
+
+// spdEntryJSON is one SPD entry with its counters (policy.EntryInfo).
+type spdEntryJSON struct {
+	Name         string   `json:"name"`
+	Selectors    string   `json:"selectors"`
+	Action       string   `json:"action"`
+	Outbound     uint64   `json:"outbound"`
+	NoSA         uint64   `json:"no_sa"`
+	Inbound      uint64   `json:"inbound"`
+	ClearDropped uint64   `json:"clear_dropped"`
+	Pairs        []string `json:"pairs"` // "inbound/outbound SPI", newest first
+}
+
+func newDataPlaneJSON(d dataplane.Stats, spd []policy.EntryInfo) *dataplaneStatsJSON {
+	j := &dataplaneStatsJSON{
+		Device: d.Device, Children: d.Children,
+		DeviceRead: d.DeviceRead, DeviceWritten: d.DeviceWritten, DeviceErrors: d.DeviceErrors, RawErrors: d.RawErrors,
+		OutSent: d.OutSent, OutMalformed: d.OutMalformed, OutDiscarded: d.OutDiscarded, OutBypassed: d.OutBypassed,
+		OutNoSA: d.OutNoSA, OutSeqExhausted: d.OutSeqExhausted, OutSendErrors: d.OutSendErrors,
+		InShort: d.InShort, InUnknownSPI: d.InUnknownSPI, InESPErrors: d.InESPErrors, InDummies: d.InDummies,
+		InMalformedInner: d.InMalformedInner, InSelectorDrops: d.InSelectorDrops, InDelivered: d.InDelivered,
+		InUndeliverable: d.InUndeliverable, EchoReplies: d.EchoReplies,
+		SPD: make([]spdEntryJSON, 0, len(spd)),
+	}
+	for _, e := range spd {
+		ej := spdEntryJSON{Name: e.Name, Selectors: e.Match.String(), Action: e.Action.String(),
+			Outbound: e.Counters.Outbound, NoSA: e.Counters.NoSA, Inbound: e.Counters.Inbound,
+			ClearDropped: e.Counters.ClearDropped, Pairs: []string{}}
+		if e.Action == policy.Protect {
+			ej.Action += " " + e.ESP.String()
+		}
+		for _, p := range e.Pairs {
+			ej.Pairs = append(ej.Pairs, fmt.Sprintf("%08x/%08x", p[0], p[1]))
+		}
+		j.SPD = append(j.SPD, ej)
+	}
+	return j
 }

@@ -10,10 +10,12 @@ import (
 	"net/netip"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/hashicorp/go-hclog"
 
+	"github.com/ikev2ref/ikev2ref/impl/dataplane"
 	"github.com/ikev2ref/ikev2ref/impl/ike"
 	"github.com/ikev2ref/ikev2ref/impl/netio"
 	"github.com/ikev2ref/ikev2ref/internal/swanctl"
@@ -37,6 +39,14 @@ type options struct {
 	retransmitTimeout time.Duration
 	retransmitTries   int
 	retransmitBase    float64
+	// The data plane (impl/dataplane): off with noDataplane; tunName is
+	// the tunnel device ("": none), opened with mtu at the first
+	// tunnel-mode Child SA.
+	noDataplane bool
+	tunName     string
+	mtu         int
+	forceEncap  bool
+	tunnelEcho  bool
 }
 
 // maxDowns bounds the record of recent IKE SA failures that ctl initiate
@@ -59,13 +69,19 @@ type server struct {
 	ctl        net.Listener
 	keys       *keyLog
 	pcap       *pcapWriter
+	// dp is the data plane (nil with --no-dataplane); dpReady holds it for
+	// the socket readers, which start before it does.
+	dp      *dataplane.DataPlane
+	dpReady atomic.Pointer[dataplane.DataPlane]
 
 	cmds chan func(now time.Time)
-	// esp carries the SPIs of UDP-encapsulated ESP packets from the socket
-	// readers to the loop (bounded; dropped when full).
-	esp     chan espPacket
-	stopped chan struct{} // closed when the loop has ended
-	wg      sync.WaitGroup
+	// esp carries the SPIs of ESP packets that no installed SA has from
+	// the packet goroutines to the loop (bounded; dropped when full), and
+	// exhausted the data plane's sequence number reports.
+	esp       chan espPacket
+	exhausted chan exhaustion
+	stopped   chan struct{} // closed when the loop has ended
+	wg        sync.WaitGroup
 
 	connsMu sync.Mutex
 	conns   map[net.Conn]bool // open control connections, closed at stop
@@ -95,11 +111,12 @@ func newServer(o options, stdout, stderr io.Writer) (_ *server, err error) {
 	})
 	s := &server{
 		opts: o, log: log, stdout: stdout, stderr: stderr,
-		cmds:    make(chan func(time.Time)),
-		esp:     make(chan espPacket, 256),
-		stopped: make(chan struct{}),
-		downs:   map[uint64]downRecord{},
-		conns:   map[net.Conn]bool{},
+		cmds:      make(chan func(time.Time)),
+		esp:       make(chan espPacket, 256),
+		exhausted: make(chan exhaustion, 64),
+		stopped:   make(chan struct{}),
+		downs:     map[uint64]downRecord{},
+		conns:     map[net.Conn]bool{},
 	}
 	defer func() {
 		if err != nil {
@@ -165,6 +182,14 @@ func newServer(o options, stdout, stderr io.Writer) (_ *server, err error) {
 	for _, sock := range s.net.Sockets() {
 		log.Info("listening", "socket", sock.Role.String(), "addr", sock.Local.String())
 	}
+	s.opts.listen = o.listen
+	if !o.noDataplane {
+		if err := s.startDataPlane(); err != nil {
+			return nil, err
+		}
+	} else {
+		log.Info("data plane off (--no-dataplane): ESP is not processed")
+	}
 	// On another IKE port than 500, connections that leave the local port
 	// at its default initiate from the port the socket has: otherwise the
 	// engine would put port 500 in its NAT detection hash (RFC 7296 section
@@ -208,6 +233,12 @@ func (s *server) closeAll() {
 	}
 	if s.net != nil {
 		s.net.Close()
+	}
+	if s.dp != nil {
+		// After the sockets: their readers hand packets to it until then.
+		if err := s.dp.Close(); err != nil {
+			s.log.Warn("closing the data plane", "error", err)
+		}
 	}
 	if s.pcap != nil {
 		if err := s.pcap.Close(); err != nil {
@@ -259,10 +290,13 @@ func (s *server) loop(ctx context.Context) error {
 			}
 			s.act(s.eng.Receive(time.Now(), d))
 		case p := <-s.esp:
-			// No data plane yet (issue 4): ESP on a Child SA we have is
-			// dropped; on an unknown SPI the engine reports INVALID_SPI
-			// to the peer (RFC7296-2.21.4-7).
+			// ESP for an SPI the data plane does not have (or, with
+			// --no-dataplane, any ESP): the engine reports INVALID_SPI to
+			// the peer when the SPI is not one of its Child SAs'
+			// (RFC7296-2.21.4-7), rate-limited.
 			s.act(s.eng.UnknownESP(time.Now(), p.remote, p.spi))
+		case x := <-s.exhausted:
+			s.act(s.eng.ChildExhausted(time.Now(), x.spiOut, x.hard))
 		case fn := <-s.cmds:
 			fn(time.Now())
 		case <-timer.C:
@@ -312,11 +346,13 @@ func (s *server) act(acts []ike.Action) {
 					s.log.Error("key log", "error", err)
 				}
 			}
+			s.installChild(a)
 		case ike.ChildDown:
 			s.log.Info("CHILD_SA deleted",
 				"ike_sa", fmt.Sprintf("%s[%d]", a.IKE.Name, a.IKE.UniqueID),
 				"child_sa", fmt.Sprintf("%s{%d}", a.Child.Name, a.Child.UniqueID),
 				"spi_in", fmt.Sprintf("%08x", a.Child.SPIIn), "spi_out", fmt.Sprintf("%08x", a.Child.SPIOut))
+			s.removeChild(a)
 		case ike.IKEDown:
 			s.log.Info("IKE_SA deleted", "ike_sa", fmt.Sprintf("%s[%d]", a.IKE.Name, a.IKE.UniqueID),
 				"state", a.IKE.State, "reason", a.Reason)
@@ -353,8 +389,14 @@ type espPacket struct {
 	spi    uint32
 }
 
-// onESP runs on a socket reader: it passes the packet's SPI to the loop.
+// onESP runs on a socket reader: the data plane processes the packet (in
+// place: netio's buffer is the reader's own); without one, the packet's
+// SPI goes to the loop.
 func (s *server) onESP(local, remote netip.AddrPort, packet []byte) {
+	if dp := s.dpReady.Load(); dp != nil {
+		dp.HandleESP(local, remote, packet)
+		return
+	}
 	if len(packet) < 4 {
 		return
 	}

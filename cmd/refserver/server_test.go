@@ -397,7 +397,7 @@ func TestCtlErrors(t *testing.T) {
 	for _, tc := range []struct {
 		line, want string
 	}{
-		{`{"command":"frobnicate"}`, `refserver: unknown command "frobnicate" (commands: initiate, terminate, list-sas, stats)`},
+		{`{"command":"frobnicate"}`, `refserver: unknown command "frobnicate" (commands: initiate, terminate, list-sas, stats, probe)`},
 		{`{}`, "refserver: the request has no command"},
 		{`not json`, "refserver: bad request: "},
 		{`{"command":"stats","extra":1}`, `refserver: bad request: json: unknown field "extra"`},

@@ -41,9 +41,9 @@ type IKEKeys struct {
 	IntI, IntR []byte       // SK_ai, SK_ar
 }
 
-// ChildUp reports a Child SA pair to install (the data plane arrives with the
-// ESP issue; until then the driver records it and may write its keys to a
-// key table).
+// ChildUp reports a Child SA pair to install: the driver hands it to its
+// data plane (cmd/refserver: impl/dataplane) and may write its keys to a
+// key table.
 type ChildUp struct {
 	IKE   SAInfo
 	Child ChildInfo
@@ -54,6 +54,11 @@ type ChildUp struct {
 	// Keys of the inbound and outbound SAs: encryption key (with salt for
 	// AEAD) and integrity key.
 	InEnc, InInteg, OutEnc, OutInteg []byte
+	// LocalSel and RemoteSel are the Child SA's traffic selectors as
+	// values (Child.LocalTS and Child.RemoteTS are their text): this end's
+	// and the peer's, for the data plane's SPD entry, SAD selectors and
+	// routes (RFC 4301 section 4.4.2, RFC4301-4.4.2-2).
+	LocalSel, RemoteSel []TrafficSelector
 }
 
 // ChildDown reports a Child SA pair removed.

@@ -284,7 +284,8 @@ func (sa *ikeSA) install(c *childSA) Action {
 	sa.e.log.Info("CHILD_SA established", "ike", sa.String(), "child", c.cfg.Name,
 		"spi_in", fmt.Sprintf("%08x", c.spiIn), "spi_out", fmt.Sprintf("%08x", c.spiOut),
 		"suite", c.suite.String(), "local_ts", tsStrings(c.localTS), "remote_ts", tsStrings(c.remoteTS))
-	up := ChildUp{IKE: sa.info(), Child: c.info(sa), Encr: c.suite.Encr, Integ: wire.AUTH_NONE}
+	up := ChildUp{IKE: sa.info(), Child: c.info(sa), Encr: c.suite.Encr, Integ: wire.AUTH_NONE,
+		LocalSel: slices.Clone(c.localTS), RemoteSel: slices.Clone(c.remoteTS)}
 	if c.suite.hasInteg {
 		up.Integ = c.suite.Integ
 	}

@@ -79,7 +79,8 @@ type Config struct {
 	Queue int
 	// ESP receives UDP-encapsulated ESP packets (RFC 3948 section 2.1),
 	// from the SPI on, on the reader's goroutine; packet is valid only
-	// during the call. Nil: they are counted and dropped.
+	// during the call, and the callee may modify it (a data plane decrypts
+	// it in place). Nil: they are counted and dropped.
 	ESP func(local, remote netip.AddrPort, packet []byte)
 	// Tap sees every datagram received and sent, as on the wire (for
 	// refserver --pcap); a datagram to send is shown to it just before it
@@ -109,6 +110,7 @@ type Stats struct {
 	IKESent     uint64
 	Keepalives  uint64 // NAT keepalives received and dropped
 	ESPInUDP    uint64 // UDP-encapsulated ESP packets received
+	ESPSent     uint64 // UDP-encapsulated ESP packets sent (SendESP)
 	Malformed   uint64 // too short for any kind on port 4500
 	Overruns    uint64 // datagrams larger than MaxDatagram, dropped
 	ReadErrors  uint64
@@ -130,7 +132,7 @@ type Conn struct {
 	srcMu  sync.Mutex
 	srcFor map[netip.Addr]netip.Addr
 
-	ikeIn, ikeOut, keepalives, espInUDP, malformed, overruns, readErrs, sendErrs atomic.Uint64
+	ikeIn, ikeOut, keepalives, espInUDP, espOut, malformed, overruns, readErrs, sendErrs atomic.Uint64
 }
 
 // socket is one bound UDP socket.
@@ -280,7 +282,7 @@ type SocketInfo struct {
 func (c *Conn) Stats() Stats {
 	return Stats{
 		IKEReceived: c.ikeIn.Load(), IKESent: c.ikeOut.Load(),
-		Keepalives: c.keepalives.Load(), ESPInUDP: c.espInUDP.Load(),
+		Keepalives: c.keepalives.Load(), ESPInUDP: c.espInUDP.Load(), ESPSent: c.espOut.Load(),
 		Malformed: c.malformed.Load(), Overruns: c.overruns.Load(),
 		ReadErrors: c.readErrs.Load(), SendErrors: c.sendErrs.Load(),
 	}
@@ -475,19 +477,70 @@ func (c *Conn) Send(s ike.Send) error {
 	}
 	// The tap sees the datagram before it leaves, so that a capture never
 	// shows the answer to it first.
-	if c.cfg.Tap != nil {
-		local := netip.AddrPortFrom(src, sock.local.Port())
-		if !src.IsValid() || src.IsUnspecified() {
-			local = netip.AddrPortFrom(c.sourceFor(sock, remote.Addr()), sock.local.Port())
-		}
-		c.cfg.Tap(Packet{Time: time.Now(), Out: true, Role: sock.role, Local: local, Remote: remote, Payload: b})
-	}
+	c.tapOut(sock, src, remote, b)
 	if err := sock.writeTo(b, src, remote); err != nil {
 		c.sendErrs.Add(1)
 		return fmt.Errorf("netio: send from %v to %v: %w", s.Local, remote, err)
 	}
 	c.ikeOut.Add(1)
 	return nil
+}
+
+// SendESP sends one UDP-encapsulated ESP packet (RFC 3948 section 2.1: the
+// ESP packet from its SPI on is the UDP payload, without a marker) from the
+// NAT-T socket to remote. local selects the socket as in Send, and its port
+// must select the NAT-T socket (RFC3948-2.1-1: ESP uses the ports of IKE's
+// NAT traversal). The packet is shown to the tap like any datagram and
+// counted in Stats.ESPSent. It is safe for concurrent use.
+func (c *Conn) SendESP(local, remote netip.AddrPort, packet []byte) error {
+	select {
+	case <-c.done:
+		return fmt.Errorf("netio: send ESP to %v: %w", remote, net.ErrClosed)
+	default:
+	}
+	remote = netip.AddrPortFrom(remote.Addr().Unmap(), remote.Port())
+	if !remote.IsValid() || remote.Port() == 0 {
+		return fmt.Errorf("netio: send ESP: invalid remote address %v", remote)
+	}
+	role, err := c.roleOf(local.Port())
+	if err != nil {
+		return err
+	}
+	if role != RoleNATT {
+		return fmt.Errorf("netio: send ESP from %v: port %d is not the NAT-T socket's", local, local.Port())
+	}
+	// RFC3948-2.1-4: the SPI, where the non-ESP marker would be, is never
+	// zero, so that the receiver does not take the packet for IKE.
+	if len(packet) < 8 || packet[0]|packet[1]|packet[2]|packet[3] == 0 {
+		return fmt.Errorf("netio: send ESP to %v: not an ESP packet (%d octets)", remote, len(packet))
+	}
+	if len(packet) > MaxDatagram {
+		return fmt.Errorf("netio: send ESP to %v: %d octets is more than a UDP datagram holds", remote, len(packet))
+	}
+	src := local.Addr().Unmap()
+	sock := c.socketFor(role, src, remote.Addr())
+	if sock == nil {
+		return fmt.Errorf("netio: send ESP from %v to %v: no %s socket for that address", local, remote, role)
+	}
+	c.tapOut(sock, src, remote, packet)
+	if err := sock.writeTo(packet, src, remote); err != nil {
+		c.sendErrs.Add(1)
+		return fmt.Errorf("netio: send ESP from %v to %v: %w", local, remote, err)
+	}
+	c.espOut.Add(1)
+	return nil
+}
+
+// tapOut shows the tap a datagram about to leave sock from src to remote.
+func (c *Conn) tapOut(sock *socket, src netip.Addr, remote netip.AddrPort, payload []byte) {
+	if c.cfg.Tap == nil {
+		return
+	}
+	local := netip.AddrPortFrom(src, sock.local.Port())
+	if !src.IsValid() || src.IsUnspecified() {
+		local = netip.AddrPortFrom(c.sourceFor(sock, remote.Addr()), sock.local.Port())
+	}
+	c.cfg.Tap(Packet{Time: time.Now(), Out: true, Role: sock.role, Local: local, Remote: remote, Payload: payload})
 }
 
 func (c *Conn) roleOf(port uint16) (Role, error) {

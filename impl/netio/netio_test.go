@@ -6,6 +6,7 @@ import (
 	"net"
 	"net/netip"
 	"runtime"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -381,5 +382,69 @@ func TestCloseUnblocks(t *testing.T) {
 	}
 	if n := runtime.NumGoroutine(); n > before {
 		t.Errorf("%d goroutines after Close, %d before", n, before)
+	}
+}
+
+// TestSendESP sends UDP-encapsulated ESP from the NAT-T socket (RFC 3948
+// section 2.1: no marker, the SPI first) to another Conn, whose ESP callback
+// gets it; the tap sees it and Stats counts it.
+func TestSendESP(t *testing.T) {
+	got := make(chan []byte, 1)
+	rx := listen(t, Config{Addrs: []netip.Addr{lo4}, ESP: func(local, remote netip.AddrPort, p []byte) {
+		got <- append([]byte(nil), p...)
+	}})
+	var tapMu sync.Mutex
+	var tapped []Packet
+	tx := listen(t, Config{Addrs: []netip.Addr{lo4}, Tap: func(p Packet) {
+		tapMu.Lock()
+		tapped = append(tapped, p)
+		tapMu.Unlock()
+	}})
+	_, rxNATT := rx.Ports()
+	_, txNATT := tx.Ports()
+	pkt := []byte{0x12, 0x34, 0x56, 0x78, 0, 0, 0, 1, 0xde, 0xad, 0xbe, 0xef}
+	// Port 4500 stands for the NAT-T socket whatever it is bound to.
+	if err := tx.SendESP(netip.AddrPortFrom(lo4, PortNATT), netip.AddrPortFrom(lo4, rxNATT), pkt); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case p := <-got:
+		if !bytes.Equal(p, pkt) {
+			t.Errorf("received %x, want %x", p, pkt)
+		}
+	case <-time.After(wait):
+		t.Fatal("nothing received")
+	}
+	if st := tx.Stats(); st.ESPSent != 1 || st.IKESent != 0 {
+		t.Errorf("sender stats %+v", st)
+	}
+	if st := rx.Stats(); st.ESPInUDP != 1 {
+		t.Errorf("receiver stats %+v", st)
+	}
+	tapMu.Lock()
+	if len(tapped) != 1 || !tapped[0].Out || tapped[0].Role != RoleNATT || tapped[0].Local != netip.AddrPortFrom(lo4, txNATT) {
+		t.Errorf("tap saw %+v", tapped)
+	}
+	tapMu.Unlock()
+
+	ikePort, _ := tx.Ports()
+	remote := netip.AddrPortFrom(lo4, rxNATT)
+	for _, tc := range []struct {
+		name          string
+		local, remote netip.AddrPort
+		pkt           []byte
+	}{
+		{"from the IKE socket", netip.AddrPortFrom(lo4, ikePort), remote, pkt},
+		{"zero SPI", netip.AddrPortFrom(lo4, PortNATT), remote, append([]byte{0, 0, 0, 0}, pkt[4:]...)},
+		{"too short", netip.AddrPortFrom(lo4, PortNATT), remote, pkt[:7]},
+		{"no remote port", netip.AddrPortFrom(lo4, PortNATT), netip.AddrPortFrom(lo4, 0), pkt},
+	} {
+		if err := tx.SendESP(tc.local, tc.remote, tc.pkt); err == nil || !strings.HasPrefix(err.Error(), "netio: ") {
+			t.Errorf("%s: %v", tc.name, err)
+		}
+	}
+	tx.Close()
+	if err := tx.SendESP(netip.AddrPortFrom(lo4, PortNATT), remote, pkt); !errors.Is(err, net.ErrClosed) {
+		t.Errorf("after Close: %v", err)
 	}
 }

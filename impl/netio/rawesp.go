@@ -22,6 +22,7 @@ type RawESP struct {
 	v4   *ipv4.RawConn    // IPv4: headers read and written explicitly
 	v6   *ipv6.PacketConn // IPv6: the kernel never includes the header
 	c    net.PacketConn
+	addr netip.Addr
 	once sync.Once
 }
 
@@ -42,7 +43,7 @@ func ListenRawESP(addr netip.Addr) (*RawESP, error) {
 			c.Close()
 			return nil, fmt.Errorf("netio: raw ESP socket: %w", err)
 		}
-		return &RawESP{v4: rc, c: c}, nil
+		return &RawESP{v4: rc, c: c, addr: addr.Unmap()}, nil
 	}
 	c, err := net.ListenPacket(fmt.Sprintf("ip6:%d", ProtoESP), addr.String())
 	if err != nil {
@@ -53,8 +54,12 @@ func ListenRawESP(addr netip.Addr) (*RawESP, error) {
 		c.Close()
 		return nil, fmt.Errorf("netio: raw ESP socket: %w", err)
 	}
-	return &RawESP{v6: pc, c: c}, nil
+	return &RawESP{v6: pc, c: c, addr: addr}, nil
 }
+
+// Addr is the address the socket is bound to (unspecified: every address
+// of its family).
+func (r *RawESP) Addr() netip.Addr { return r.addr }
 
 // ReadFrom reads one ESP packet (from its SPI on) and the addresses it
 // travelled between.

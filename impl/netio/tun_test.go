@@ -141,5 +141,8 @@ func TestRawESP(t *testing.T) {
 		if !bytes.Equal(buf[:n], pkt) || local != lo || remote != lo {
 			t.Errorf("got %x from %v to %v", buf[:n], remote, local)
 		}
+		if rx.Addr() != netip.IPv4Unspecified() || tx.Addr() != lo {
+			t.Errorf("Addr: %v, %v", rx.Addr(), tx.Addr())
+		}
 	})
 }
