@@ -11,6 +11,8 @@ import (
 	"sync"
 	"testing"
 
+	"github.com/ikev2ref/ikev2ref/internal/proptest"
+
 	"github.com/leanovate/gopter"
 	"github.com/leanovate/gopter/gen"
 	"github.com/leanovate/gopter/prop"
@@ -196,7 +198,7 @@ func TestSKSealOpenProperty(t *testing.T) {
 	for i, s := range suites {
 		sks[i] = newTestSK(t, s)
 	}
-	params := gopter.DefaultTestParameters()
+	params := proptest.Parameters(t)
 	params.MinSuccessfulTests = 500
 	properties := gopter.NewProperties(params)
 	properties.Property("Open(Seal(p)) == p", prop.ForAll(

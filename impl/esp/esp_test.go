@@ -12,6 +12,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/ikev2ref/ikev2ref/internal/proptest"
+
 	"github.com/leanovate/gopter"
 	"github.com/leanovate/gopter/gen"
 	"github.com/leanovate/gopter/prop"
@@ -218,9 +220,8 @@ func TestSealOpen(t *testing.T) {
 			t.Fatalf("%v: %v", c.Encr, err)
 		}
 		t.Run(sa.String(), func(t *testing.T) {
-			params := gopter.DefaultTestParameters()
+			params := proptest.Parameters(t)
 			params.MinSuccessfulTests = 60
-			params.Rng.Seed(int64(c.SPI))
 			props := gopter.NewProperties(params)
 			props.Property("open(seal(x)) = x; a flipped octet fails the ICV", prop.ForAll(
 				func(payload []byte, next uint8, seq uint64, flip int) string {

@@ -6,14 +6,11 @@ package policy_test
 
 import (
 	"net/netip"
-	"os"
-	"strconv"
 	"strings"
 	"testing"
 
 	"github.com/google/gopacket"
 	"github.com/google/gopacket/layers"
-	"github.com/leanovate/gopter"
 
 	"github.com/ikev2ref/ikev2ref/impl/policy"
 )
@@ -158,28 +155,4 @@ func netipAP(a string, port uint16) netip.AddrPort { return netip.AddrPortFrom(a
 func (s spec) reverse() spec {
 	s.src, s.dst, s.sport, s.dport = s.dst, s.src, s.dport, s.sport
 	return s
-}
-
-// properties returns gopter parameters as impl/wire's property tests do:
-// IKEV2REF_SEED repeats a run, IKEV2REF_PROP_TESTS sets the number of cases.
-func properties(t *testing.T) *gopter.Properties {
-	t.Helper()
-	p := gopter.DefaultTestParameters()
-	if s := os.Getenv("IKEV2REF_SEED"); s != "" {
-		seed, err := strconv.ParseInt(s, 0, 64)
-		if err != nil {
-			t.Fatalf("IKEV2REF_SEED=%q: %v", s, err)
-		}
-		p = gopter.DefaultTestParametersWithSeed(seed)
-	}
-	p.MinSuccessfulTests = 300
-	if s := os.Getenv("IKEV2REF_PROP_TESTS"); s != "" {
-		n, err := strconv.Atoi(s)
-		if err != nil || n < 1 {
-			t.Fatalf("IKEV2REF_PROP_TESTS=%q: want a positive number", s)
-		}
-		p.MinSuccessfulTests = n
-	}
-	t.Logf("gopter seed %d (IKEV2REF_SEED=%d repeats this run)", p.Seed(), p.Seed())
-	return gopter.NewProperties(p)
 }

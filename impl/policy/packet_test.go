@@ -11,6 +11,7 @@ import (
 	"github.com/leanovate/gopter/prop"
 
 	"github.com/ikev2ref/ikev2ref/impl/policy"
+	"github.com/ikev2ref/ikev2ref/internal/proptest"
 )
 
 func TestParsePacket(t *testing.T) {
@@ -163,7 +164,7 @@ func (s spec) expected() policy.Packet {
 }
 
 func TestParsePacketProperties(t *testing.T) {
-	props := properties(t)
+	props := proptest.Properties(t)
 	props.Property("packets built by gopacket parse to their fields", prop.ForAll(
 		func(s spec) string {
 			got, err := policy.ParsePacket(s.bytes(t))

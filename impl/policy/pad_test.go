@@ -15,6 +15,7 @@ import (
 
 	"github.com/ikev2ref/ikev2ref/impl/policy"
 	"github.com/ikev2ref/ikev2ref/impl/wire"
+	"github.com/ikev2ref/ikev2ref/internal/proptest"
 )
 
 func dn(t testing.TB, n pkix.Name) []byte {
@@ -331,7 +332,7 @@ func TestNarrowProperty(t *testing.T) {
 	})
 	vpnTS := policy.Selector{Local: rng("1.2.3.0/24"), Remote: rng("5.6.7.0/24")}
 	vpnLocal, vpnRemote := vpnTS.TS()
-	props := properties(t)
+	props := proptest.Properties(t)
 	props.Property("narrowed selectors lie within the proposal, the SPD entry and the PAD entry", prop.ForAll(
 		func(local, remote []policy.TS, branchPeer bool) string {
 			peer, allowed := peerB, ts(0, "5.6.7.0/24")

@@ -10,6 +10,7 @@ import (
 	"github.com/leanovate/gopter/prop"
 
 	"github.com/ikev2ref/ikev2ref/impl/policy"
+	"github.com/ikev2ref/ikev2ref/internal/proptest"
 )
 
 func pkt(proto uint8, src string, sport uint16, dst string, dport uint16) policy.Packet {
@@ -191,7 +192,7 @@ func TestFlowViewsProperty(t *testing.T) {
 	ranges := gen.OneConstOf(rng("*"), rng("10.0.0.0/24"), rng("10.0.0.7"), rng("10.0.1.0/24"), rng("2001:db8::/64"))
 	ports := gen.OneConstOf(policy.AnyPorts(), policy.OpaquePorts(), policy.Port(500), policy.PortRange(1024, 65535), policy.ICMPType(8))
 	addrs := gen.OneConstOf("10.0.0.7", "10.0.0.8", "10.0.1.1", "192.0.2.1", "2001:db8::1")
-	props := properties(t)
+	props := proptest.Properties(t)
 	props.Property("a Flow's views match exactly the packets its definition does, in either direction", prop.ForAll(
 		func(v []any) string {
 			proto := v[0].(uint8)

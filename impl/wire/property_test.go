@@ -16,10 +16,10 @@ import (
 	"errors"
 	"fmt"
 	"net/netip"
-	"os"
 	"reflect"
-	"strconv"
 	"testing"
+
+	"github.com/ikev2ref/ikev2ref/internal/proptest"
 
 	"github.com/leanovate/gopter"
 	"github.com/leanovate/gopter/gen"
@@ -30,28 +30,6 @@ import (
 )
 
 // ---- parameters ----
-
-func properties(t *testing.T) *gopter.Properties {
-	t.Helper()
-	p := gopter.DefaultTestParameters()
-	if s := os.Getenv("IKEV2REF_SEED"); s != "" {
-		seed, err := strconv.ParseInt(s, 0, 64)
-		if err != nil {
-			t.Fatalf("IKEV2REF_SEED=%q: %v", s, err)
-		}
-		p = gopter.DefaultTestParametersWithSeed(seed)
-	}
-	p.MinSuccessfulTests = 300
-	if s := os.Getenv("IKEV2REF_PROP_TESTS"); s != "" {
-		n, err := strconv.Atoi(s)
-		if err != nil || n < 1 {
-			t.Fatalf("IKEV2REF_PROP_TESTS=%q: want a positive number", s)
-		}
-		p.MinSuccessfulTests = n
-	}
-	t.Logf("gopter seed %d (IKEV2REF_SEED=%d repeats this run)", p.Seed(), p.Seed())
-	return gopter.NewProperties(p)
-}
 
 // ---- generators ----
 //
@@ -375,7 +353,7 @@ func result(problem string) *gopter.PropResult {
 // for every generated message m and its encoding b; the payload chain alone
 // round-trips through DecodePayloads (the SK plaintext path).
 func TestPropertyRoundTrip(t *testing.T) {
-	ps := properties(t)
+	ps := proptest.Properties(t)
 	ps.Property("decode(encode(m)) == m", prop.ForAll(func(m *wire.Message) *gopter.PropResult {
 		b := encode(m)
 		back, err := wire.Decode(b)
@@ -419,7 +397,7 @@ func TestPropertyRoundTrip(t *testing.T) {
 // every payload type. The body does not hold the generic header, so the
 // critical bit (and SK's and SKF's Inner, its Next Payload) come back zero.
 func TestPropertyPayloadBodies(t *testing.T) {
-	ps := properties(t)
+	ps := proptest.Properties(t)
 	for _, g := range payloadGens {
 		ps.Property(g.name, prop.ForAll(func(p wire.Payload) *gopter.PropResult {
 			body, err := wire.AppendPayloadBody(nil, p)
@@ -455,7 +433,7 @@ func TestPropertyPayloadBodies(t *testing.T) {
 // and no strict prefix of a chain decodes. Messages over 256 octets are
 // checked at 64 random prefix lengths plus every payload boundary.
 func TestPropertyNoStrictPrefix(t *testing.T) {
-	ps := properties(t)
+	ps := proptest.Properties(t)
 	ps.Property("no strict prefix decodes", prop.ForAll(func(m *wire.Message, picks []int) *gopter.PropResult {
 		b := encode(m)
 		cuts := map[int]bool{}
@@ -590,7 +568,7 @@ func checkNoise(b []byte) (problem string) {
 // is a *wire.Error matching ErrMalformed or ErrMajorVersion; and what
 // decodes re-encodes to its input but for reserved bits.
 func TestPropertyNoise(t *testing.T) {
-	ps := properties(t)
+	ps := proptest.Properties(t)
 	ps.Property("random octets", prop.ForAll(func(b []byte) *gopter.PropResult {
 		return result(checkNoise(b))
 	}, genNoise()))
@@ -604,7 +582,7 @@ func TestPropertyNoise(t *testing.T) {
 // original message; when it changed the structure (a Next Payload, a type),
 // the new structure's reserved octets are cleared, wherever they are.
 func TestPropertyMutation(t *testing.T) {
-	ps := properties(t)
+	ps := proptest.Properties(t)
 	ps.Property("one octet changed", prop.ForAll(func(m *wire.Message, at int, x uint8) *gopter.PropResult {
 		b := encode(m)
 		i := at % len(b)
@@ -628,7 +606,7 @@ func TestPropertyMutation(t *testing.T) {
 // SK or SKF payload's generic header exactly where the encoder put it, and
 // reports ErrMalformed when there is none.
 func TestPropertyFindEncrypted(t *testing.T) {
-	ps := properties(t)
+	ps := proptest.Properties(t)
 	ps.Property("FindEncrypted", prop.ForAll(func(m *wire.Message) *gopter.PropResult {
 		b := encode(m)
 		off, err := wire.FindEncrypted(b)

@@ -6,6 +6,8 @@ import (
 	"reflect"
 	"testing"
 
+	"github.com/ikev2ref/ikev2ref/internal/proptest"
+
 	"github.com/leanovate/gopter"
 	"github.com/leanovate/gopter/gen"
 	"github.com/leanovate/gopter/prop"
@@ -15,7 +17,7 @@ import (
 // name, random SPIs, addresses and keys of the right sizes), parsing what
 // it wrote gives the rows back.
 func TestWriteParseProperty(t *testing.T) {
-	params := gopter.DefaultTestParameters()
+	params := proptest.Parameters(t)
 	params.MinSuccessfulTests = 200
 	props := gopter.NewProperties(params)
 	key := func(n int, seed uint64) []byte {
