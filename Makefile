@@ -8,7 +8,7 @@ BENCHTIME ?= 1s
 # targets; a package may keep a target beside its own internals).
 FUZZ_TARGETS = $(shell grep -o '^func Fuzz[A-Za-z0-9_]*' $$(git ls-files '*_test.go' 2>/dev/null || find . -name '*_test.go') | sed -E 's#^(.*)/[^/]*_test.go:func #./\1:#')
 
-.PHONY: help run dump test vet fmt-check unit fuzz bench bench-load interop trace build deps
+.PHONY: help run dump test vet fmt-check unit fuzz bench bench-load bench-tunnel interop trace build deps
 
 help:
 	@echo "make run      start the reference server (refserver) on its embedded default config"
@@ -16,7 +16,8 @@ help:
 	@echo "make fuzz     run every fuzz target for FUZZTIME (default 60s) each"
 	@echo "make bench    run the benchmarks (BENCHTIME, default 1s); figures go to docs/perf.md"
 	@echo "make bench-load  handshake rate: ikeload against refserver and charon, same run (root)"
-	@echo "make interop  strongSwan charon against cmd/refserver in network namespaces (root, ~90 s)"
+	@echo "make bench-tunnel  iperf3 through the tunnel: refserver and charon pairs, same run (root)"
+	@echo "make interop  strongSwan charon against cmd/refserver in network namespaces (root, ~3 min)"
 	@echo "make trace    check every requirement ID cited in code against spec/catalogue"
 
 build:
@@ -67,6 +68,14 @@ bench:
 bench-load: deps
 	IKEV2REF_LOADBENCH=1 IKEV2REF_LOAD_COUNT=$(or $(LOAD_COUNT),2000) IKEV2REF_LOAD_CONCURRENCY=$(or $(LOAD_CONCURRENCY),64) \
 		$(GO) test -count=1 -v -timeout 20m -run 'TestLoadBenchmark' ./interop
+
+# TCP throughput through the tunnel (iperf3): refserver <-> refserver (raw ESP
+# and ESP in UDP), charon <-> refserver, charon <-> charon, in the same run
+# (network namespaces; root). TUNNEL_SECONDS per direction, TUNNEL_ESP the suites.
+bench-tunnel: deps
+	IKEV2REF_TUNNELBENCH=1 IKEV2REF_TUNNELBENCH_SECONDS=$(or $(TUNNEL_SECONDS),5) \
+		IKEV2REF_TUNNELBENCH_ESP=$(or $(TUNNEL_ESP),aes128gcm16,aes256-sha256) \
+		$(GO) test -count=1 -v -timeout 20m -run 'TestTunnelBenchmark' ./interop
 
 interop: deps
 	$(GO) test -count=1 -v -timeout 10m ./interop/...

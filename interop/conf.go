@@ -18,6 +18,7 @@ type Conn struct {
 	Child                 string // child name; "net" if empty
 	LocalTS, RemoteTS     string
 	ESPProposals          string
+	Mode                  string // Child SA mode: "tunnel" if empty, or "transport"
 	StartAction           string // empty: none
 	// PSK is shared between LocalID and RemoteID (a secrets ike-<name> entry).
 	PSK string
@@ -66,7 +67,11 @@ func (c Conn) SwanctlConf() string {
 	w(2, "}")
 	w(2, "children {")
 	w(3, "%s {", c.ChildName())
-	w(4, "mode = tunnel")
+	mode := c.Mode
+	if mode == "" {
+		mode = "tunnel"
+	}
+	w(4, "mode = %s", mode)
 	w(4, "local_ts = %s", c.LocalTS)
 	w(4, "remote_ts = %s", c.RemoteTS)
 	w(4, "esp_proposals = %s", c.ESPProposals)

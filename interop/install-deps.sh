@@ -1,7 +1,7 @@
 #!/bin/bash
 # install-deps.sh — install the Debian packages the interop suite (interop/, `make interop`)
 # needs: strongSwan's charon with swanctl and the plugins for userspace ESP (kernel-libipsec),
-# tshark, ike-scan, iproute2 and ping.
+# tshark, ike-scan, iproute2, ping, and iperf3 (the tunnel benchmark, `make bench-tunnel`).
 #
 # Idempotent: it installs only what is missing and runs `apt-get update` only when something
 # is missing (or when an install fails on a stale package list). Never installs libreswan
@@ -23,6 +23,7 @@ PKGS=(
   ike-scan
   iproute2
   iputils-ping
+  iperf3
 )
 
 missing=()
@@ -50,6 +51,8 @@ fi
 export DEBIAN_FRONTEND=noninteractive
 # tshark asks whether non-root users may capture; answer in advance (no prompt).
 echo "wireshark-common wireshark-common/install-setuid boolean false" | debconf-set-selections 2>/dev/null || true
+# iperf3 asks whether to start a system iperf3 daemon; the tunnel benchmark starts its own.
+echo "iperf3 iperf3/start_daemon boolean false" | debconf-set-selections 2>/dev/null || true
 
 apt_install() {
   apt-get install -y --no-install-recommends \

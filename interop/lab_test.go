@@ -190,9 +190,16 @@ type capture struct {
 // packets sent right after it are lost.)
 func (l *lab) startCapture(s side, name string) *capture {
 	l.t.Helper()
+	return l.startCaptureFilter(s, name, "udp")
+}
+
+// startCaptureFilter is startCapture with a capture filter ("udp or esp"
+// for raw ESP).
+func (l *lab) startCaptureFilter(s side, name, filter string) *capture {
+	l.t.Helper()
 	pcap := l.path(name + ".pcap")
 	out := l.path(name + ".tshark.out")
-	p := l.start("tshark-"+name, out, "ip", "netns", "exec", s.ns, "tshark", "-q", "-i", s.iface, "-f", "udp", "-w", pcap)
+	p := l.start("tshark-"+name, out, "ip", "netns", "exec", s.ns, "tshark", "-q", "-i", s.iface, "-f", filter, "-w", pcap)
 	l.showLog(out)
 	c := &capture{l: l, p: p, s: s, pcap: pcap}
 	if !waitFor(15*time.Second, 20*time.Millisecond, func() bool {

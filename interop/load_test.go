@@ -20,10 +20,10 @@ import (
 //
 // Fairness: cookies are off on both responders (thresholds far above the
 // concurrency) and charon's per-source half-open limit is lifted, since every
-// initiator here comes from one address; both log errors only. charon installs
-// each Child SA into kernel-libipsec (userspace ESP) without routes;
-// refserver has no data plane yet and only records its Child SAs — a
-// difference in charon's disfavour that the table's note repeats.
+// initiator here comes from one address; both log errors only. Both install
+// each Child SA into their userspace ESP: charon into kernel-libipsec without
+// routes, refserver into its data plane (SPD, SAD and a route into its tunnel
+// device).
 func TestLoadBenchmark(t *testing.T) {
 	if os.Getenv("IKEV2REF_LOADBENCH") == "" {
 		t.Skip("load benchmark: run with IKEV2REF_LOADBENCH=1 (make bench-load)")

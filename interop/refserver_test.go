@@ -111,7 +111,9 @@ func (r *refserver) Log() string  { return readFile(r.logPath) }
 func (r *refserver) Kill()        { r.p.stop(9, time.Second) }
 
 func (r *refserver) Initiate() (string, error) {
-	return r.ctl(40*time.Second, "initiate", r.conn.ConnName(), "--timeout", "20s")
+	// With --child, as swanctl --initiate --child: an IKE SA without the
+	// Child SA is a failure.
+	return r.ctl(40*time.Second, "initiate", r.conn.ConnName(), "--child", r.conn.ChildName(), "--timeout", "20s")
 }
 
 func (r *refserver) Terminate() (string, error) {

@@ -37,8 +37,17 @@ type ChildSA struct {
 	SPIIn, SPIOut         string
 	Encr, Integ           string
 	LocalTS, RemoteTS     []string
+	ESN                   bool // Extended Sequence Numbers (RFC 4303 section 2.2.1)
 	BytesIn, BytesOut     uint64
 	PacketsIn, PacketsOut uint64
+	// Drops are the refserver's per-SA drop counters (charon lists none).
+	Drops ChildDrops
+}
+
+// ChildDrops are the inbound packets of a Child SA that the refserver's
+// data plane dropped, by reason.
+type ChildDrops struct {
+	Replay, ICV, Selector, Malformed uint64
 }
 
 func (s IKESA) String() string {

@@ -154,6 +154,7 @@ func ikeFromVici(s *viciNode) IKESA {
 				Mode:       cv["mode"],
 				Protocol:   cv["protocol"],
 				UDPEncap:   cv["encap"] == "yes",
+				ESN:        cv["esn"] == "1",
 				SPIIn:      strings.ToLower(cv["spi-in"]),
 				SPIOut:     strings.ToLower(cv["spi-out"]),
 				Encr:       algWithKeySize(cv["encr-alg"], cv["encr-keysize"]),
@@ -207,6 +208,11 @@ type refserverChild struct {
 	BytesOut   uint64     `json:"bytes_out"`
 	PacketsIn  uint64     `json:"packets_in"`
 	PacketsOut uint64     `json:"packets_out"`
+	ESN        bool       `json:"esn"`
+	Replay     uint64     `json:"replay_drops"`
+	ICV        uint64     `json:"icv_failures"`
+	Selector   uint64     `json:"selector_drops"`
+	Malformed  uint64     `json:"malformed"`
 }
 
 // stringList accepts a JSON string or an array of strings.
@@ -254,6 +260,8 @@ func ParseRefserverSAs(out []byte) ([]IKESA, error) {
 				Encr: c.Encr, Integ: c.Integ,
 				LocalTS: c.LocalTS, RemoteTS: c.RemoteTS,
 				BytesIn: c.BytesIn, BytesOut: c.BytesOut, PacketsIn: c.PacketsIn, PacketsOut: c.PacketsOut,
+				ESN:   c.ESN,
+				Drops: ChildDrops{Replay: c.Replay, ICV: c.ICV, Selector: c.Selector, Malformed: c.Malformed},
 			})
 		}
 		sas = append(sas, sa)

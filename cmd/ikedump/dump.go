@@ -69,6 +69,10 @@ type espOut struct {
 	Inner           string  `json:"inner,omitempty"`
 	InnerESP        *espOut `json:"inner_esp,omitempty"`
 	KeyLine         int     `json:"key_line,omitempty"`
+	// ESN says the packet opened only with Extended Sequence Numbers: the
+	// key table has no column for them, so ikedump tries them when the ICV
+	// does not match without (RFC 4303 section 2.2.1).
+	ESN bool `json:"esn,omitempty"`
 }
 
 type errOut struct {
@@ -136,16 +140,22 @@ type dumper struct {
 	ikeFile string
 	espKeys *keytable.ESPTable
 	espFile string
-	espSAs  map[*keytable.ESPSA]espSA
+	espSAs  map[*keytable.ESPSA]*espSA
 }
 
+// espSA is one key table row, keyed, and what its packets taught: whether
+// the SA uses Extended Sequence Numbers, and the high-order bits inferred
+// so far.
 type espSA struct {
-	sa  *esp.SA
-	err error
+	sa     *esp.SA
+	err    error
+	esnSA  *esp.SA // the same keys with ESN, made when first needed
+	esn    bool    // a packet opened only with ESN
+	hi, lo uint32  // the highest sequence number opened with ESN
 }
 
 func newDumper(verbose bool, ikeKeys, espKeys string) (*dumper, error) {
-	d := &dumper{verbose: verbose, espSAs: map[*keytable.ESPSA]espSA{}}
+	d := &dumper{verbose: verbose, espSAs: map[*keytable.ESPSA]*espSA{}}
 	var err error
 	if ikeKeys != "" {
 		if d.ikeKeys, err = keytable.ReadIKEFile(ikeKeys); err != nil {
@@ -545,7 +555,8 @@ func (d *dumper) espPacket(o *output, e *espOut, src, dst netip.Addr, pkt []byte
 	if d.verbose {
 		o.detail(indent+1, "key: %s line %d (SPI 0x%08x, %s -> %s), %s", d.espFile, row.Line, row.SPI, patternString(row.Src), patternString(row.Dst), name)
 	}
-	sa, err := d.espSA(row)
+	st := d.espSA(row)
+	sa, err := st.sa, st.err
 	if err != nil {
 		e.Status = "failed"
 		er := o.fail("esp", -1, err.Error(), err)
@@ -556,7 +567,7 @@ func (d *dumper) espPacket(o *output, e *espOut, src, dst netip.Addr, pkt []byte
 		o.detail(indent+1, "IV %d octets: %x; ciphertext %d octets; ICV %d octets: %x", len(iv), iv,
 			len(p.Body)-sa.IVLen()-sa.ICVLen(), sa.ICVLen(), p.Body[len(p.Body)-sa.ICVLen():])
 	}
-	op, err := sa.Open(pkt)
+	op, esn, err := st.open(row, pkt, p.Seq)
 	if err != nil {
 		e.Status = "failed"
 		stage := "esp"
@@ -592,6 +603,10 @@ func (d *dumper) espPacket(o *output, e *espOut, src, dst netip.Addr, pkt []byte
 	if !op.Authenticated {
 		icv, e.ICV = "ICV not checked", "not checked"
 	}
+	if esn {
+		e.ESN = true
+		icv += ", ESN"
+	}
 	line += fmt.Sprintf(" (%s, %s)", name, icv)
 	if d.verbose {
 		o.detail(indent+1, "%s; next header %d (%s), pad length %d, %d octets of payload", icv, op.NextHeader, protoName(op.NextHeader), op.PadLen, len(op.Payload))
@@ -620,16 +635,81 @@ func (d *dumper) espPacket(o *output, e *espOut, src, dst netip.Addr, pkt []byte
 }
 
 // espSA keys (once) the SA of a table row.
-func (d *dumper) espSA(row *keytable.ESPSA) (*esp.SA, error) {
+func (d *dumper) espSA(row *keytable.ESPSA) *espSA {
 	if s, ok := d.espSAs[row]; ok {
-		return s.sa, s.err
+		return s
 	}
-	sa, err := esp.NewSA(esp.Config{
+	sa, err := esp.NewSA(espConfig(row, false))
+	s := &espSA{sa: sa, err: err}
+	d.espSAs[row] = s
+	return s
+}
+
+func espConfig(row *keytable.ESPSA, esn bool) esp.Config {
+	return esp.Config{
 		SPI: row.SPI, Encr: row.Encr, EncrKey: row.EncrKey,
-		Integ: row.Integ.ID, IntegKey: row.IntegKey, UncheckedICVLen: row.Integ.UncheckedICVLen,
-	})
-	d.espSAs[row] = espSA{sa, err}
-	return sa, err
+		Integ: row.Integ.ID, IntegKey: row.IntegKey, UncheckedICVLen: row.Integ.UncheckedICVLen, ESN: esn,
+	}
+}
+
+// open opens a packet of the row's SA. A key table does not say whether an
+// SA uses Extended Sequence Numbers (RFC 4303 section 2.2.1), and with them
+// the high-order 32 bits enter the ICV without being sent: when the ICV does
+// not match without ESN, open tries with ESN, the high-order bits inferred
+// as in RFC 4303 Appendix A from the packets opened before (the same, or
+// one more after the low-order bits wrapped), and from then on treats the
+// SA as an ESN SA. An unchecked ICV cannot tell: such SAs open without.
+func (s *espSA) open(row *keytable.ESPSA, pkt []byte, seqLo uint32) (*esp.Opened, bool, error) {
+	if !s.esn {
+		op, err := s.sa.Open(pkt)
+		if err == nil || !errors.Is(err, esp.ErrIntegrity) || !s.sa.Checked() {
+			return op, false, err
+		}
+		if s.esnSA == nil {
+			if s.esnSA, err = esp.NewSA(espConfig(row, true)); err != nil {
+				return nil, false, err
+			}
+		}
+		op2, hi, err2 := s.openESN(pkt, seqLo)
+		if err2 != nil {
+			return nil, false, err // the error without ESN: the likelier case
+		}
+		s.esn = true
+		s.note(hi, seqLo)
+		return op2, true, nil
+	}
+	op, hi, err := s.openESN(pkt, seqLo)
+	if err == nil {
+		s.note(hi, seqLo)
+	}
+	return op, true, err
+}
+
+// openESN tries the high-order bits that RFC 4303 Appendix A allows: those
+// of the highest packet so far, or one more if the low-order bits have
+// wrapped (a packet below the highest first tries the same bits).
+func (s *espSA) openESN(pkt []byte, seqLo uint32) (*esp.Opened, uint32, error) {
+	cands := []uint32{s.hi, s.hi + 1}
+	if s.hi > 0 {
+		cands = append(cands, s.hi-1)
+	}
+	var first error
+	for _, hi := range cands {
+		op, err := s.esnSA.OpenESN(pkt, hi)
+		if err == nil {
+			return op, hi, nil
+		}
+		if first == nil {
+			first = err
+		}
+	}
+	return nil, 0, first
+}
+
+func (s *espSA) note(hi, lo uint32) {
+	if hi > s.hi || (hi == s.hi && lo > s.lo) {
+		s.hi, s.lo = hi, lo
+	}
 }
 
 func patternString(p netip.Prefix) string {
