@@ -30,11 +30,15 @@ const (
 	Established
 	// Deleting: we have sent a Delete of the IKE SA and await the response.
 	Deleting
+	// Rekeyed: a new IKE SA has replaced this one (RFC 7296 sections 1.3.2,
+	// 2.8): its Child SAs have moved there, and it waits for the Delete
+	// that the initiator of the surviving rekey sends (RFC7296-2.8-5).
+	Rekeyed
 	// Deleted: the IKE SA is gone (terminal); its state is removed.
 	Deleted
 )
 
-var stateNames = [...]string{"IDLE", "INIT_SENT", "INIT_DONE", "AUTH_SENT", "ESTABLISHED", "DELETING", "DELETED"}
+var stateNames = [...]string{"IDLE", "INIT_SENT", "INIT_DONE", "AUTH_SENT", "ESTABLISHED", "DELETING", "REKEYED", "DELETED"}
 
 func (s State) String() string {
 	if int(s) < len(stateNames) {
@@ -81,10 +85,15 @@ const (
 	TimerLiveness                   // the liveness (DPD) timer fired
 	TimerGiveUp                     // retransmissions exhausted, or the half-open timeout
 	ReportError                     // an error outside any request (ESP on an unknown SPI) is reported
+	CmdChildCreate                  // the operator asked for another Child SA on the IKE SA (1.3.1)
+	RekeyChild                      // a Child SA's lifetime (or the operator) asks for its rekey (1.3.3)
+	RekeyIKE                        // the IKE SA's lifetime (or the operator) asks for its rekey (1.3.2)
+	Inherit                         // the IKE SA is born of a rekey and inherits the Child SAs (2.8)
 )
 
 var eventNames = [...]string{"?", "recv-request", "recv-response", "cmd-initiate", "cmd-terminate",
-	"cmd-child-delete", "timer-liveness", "timer-give-up", "report-error"}
+	"cmd-child-delete", "timer-liveness", "timer-give-up", "report-error", "cmd-child-create",
+	"rekey-child", "rekey-ike", "inherit"}
 
 func (e Event) String() string { return eventNames[e] }
 
@@ -94,19 +103,21 @@ func (e Event) String() string { return eventNames[e] }
 type Outcome uint8
 
 const (
-	OK          Outcome = iota + 1
-	Cookie              // the response asks for a cookie / the request lacks one (2.6)
-	InvalidKE           // INVALID_KE_PAYLOAD, retry with the named group (1.2)
-	Refused             // NO_PROPOSAL_CHOSEN or another error ending the IKE SA setup
-	AuthFailed          // AUTHENTICATION_FAILED (2.21.2)
-	ChildFailed         // IKE SA up, first Child SA refused (2.21.3: e.g. TS_UNACCEPTABLE)
-	DeleteIKE           // the request deletes the IKE SA (1.4.1)
-	DeleteChild         // the request deletes Child SAs (1.4.1)
-	Empty               // an empty INFORMATIONAL (liveness check, 1.4)
+	OK            Outcome = iota + 1
+	Cookie                // the response asks for a cookie / the request lacks one (2.6)
+	InvalidKE             // INVALID_KE_PAYLOAD, retry with the named group (1.2)
+	Refused               // NO_PROPOSAL_CHOSEN or another error ending the IKE SA setup
+	AuthFailed            // AUTHENTICATION_FAILED (2.21.2)
+	ChildFailed           // IKE SA up, first Child SA refused (2.21.3: e.g. TS_UNACCEPTABLE)
+	DeleteIKE             // the request deletes the IKE SA (1.4.1)
+	DeleteChild           // the request deletes Child SAs (1.4.1)
+	Empty                 // an empty INFORMATIONAL (liveness check, 1.4)
+	IKERekeyed            // a CREATE_CHILD_SA exchange replaced the IKE SA by a new one (1.3.2, 2.8)
+	LostCollision         // both ends rekeyed the IKE SA; ours holds the lowest nonce and is redundant (2.8.2)
 )
 
 var outcomeNames = [...]string{"?", "ok", "cookie", "invalid-ke", "refused", "auth-failed",
-	"child-failed", "delete-ike", "delete-child", "empty"}
+	"child-failed", "delete-ike", "delete-child", "empty", "ike-rekeyed", "lost-collision"}
 
 func (o Outcome) String() string { return outcomeNames[o] }
 
@@ -159,7 +170,86 @@ type key struct {
 
 // Table is the whole transition relation of an IKE SA, as far as the engine
 // has built it. Each exchange that lands adds its rows here first.
-var Table = []Transition{
+var Table = append(baseRows, bothRoles(createChildRows)...)
+
+// bothRoles gives each row for the initiator and for the responder: after
+// IKE_AUTH, what an IKE SA does depends on who sends a request, not on who
+// created the SA (RFC 7296 section 2.2).
+func bothRoles(rows []Transition) []Transition {
+	out := make([]Transition, 0, 2*len(rows))
+	for _, r := range rows {
+		for _, role := range []Role{Initiator, Responder} {
+			r.Role = role
+			out = append(out, r)
+		}
+	}
+	return out
+}
+
+// createChildRows are the CREATE_CHILD_SA exchange (RFC 7296 sections 1.3,
+// 2.8, 2.25) and the life of a rekeyed IKE SA, for either role.
+var createChildRows = []Transition{
+	{Established, 0, CREATE_CHILD_SA, CmdChildCreate, OK, Established, SendRequest, Retransmit,
+		"1.3.1: a CREATE_CHILD_SA request for another Child SA"},
+	{Established, 0, CREATE_CHILD_SA, RekeyChild, OK, Established, SendRequest, Retransmit,
+		"1.3.3: a CREATE_CHILD_SA request with N(REKEY_SA) rekeys a Child SA"},
+	{Established, 0, CREATE_CHILD_SA, RekeyIKE, OK, Established, SendRequest, Retransmit,
+		"1.3.2: a CREATE_CHILD_SA request with an IKE proposal rekeys the IKE SA"},
+	{Established, 0, CREATE_CHILD_SA, RecvRequest, OK, Established, SendResponse, Liveness,
+		"1.3.1, 1.3.3: the Child SA is created (or rekeyed) and the answer sent"},
+	{Established, 0, CREATE_CHILD_SA, RecvRequest, Refused, Established, SendResponse, Liveness,
+		"2.21.3, 2.25: the request is refused with an error Notify; the IKE SA stands"},
+	{Established, 0, CREATE_CHILD_SA, RecvRequest, InvalidKE, Established, SendResponse, Liveness,
+		"1.3: INVALID_KE_PAYLOAD names the group for the PFS key exchange"},
+	{Established, 0, CREATE_CHILD_SA, RecvRequest, IKERekeyed, Rekeyed, SendResponse, Retransmit,
+		"1.3.2, 2.8: the new IKE SA inherits the Child SAs; this one awaits the initiator's Delete (RFC7296-2.8-5)"},
+	{Established, 0, CREATE_CHILD_SA, RecvResponse, OK, Established, SendNothing, Liveness,
+		"1.3.1, 1.3.3: the new Child SA is up (a rekeyed one is then deleted, 2.8)"},
+	{Established, 0, CREATE_CHILD_SA, RecvResponse, ChildFailed, Established, SendNothing, Liveness,
+		"2.21.3, 2.25: the Child SA was refused (or TEMPORARY_FAILURE); the IKE SA stands"},
+	{Established, 0, CREATE_CHILD_SA, RecvResponse, InvalidKE, Established, SendRequest, Retransmit,
+		"1.3: retry the CREATE_CHILD_SA request with the group INVALID_KE_PAYLOAD names"},
+	{Established, 0, CREATE_CHILD_SA, RecvResponse, IKERekeyed, Deleting, SendRequest, Retransmit,
+		"2.8: the new IKE SA inherits the Child SAs; the initiator deletes the old one, the last request on it (RFC7296-2.8-5)"},
+	{Established, 0, CREATE_CHILD_SA, RecvResponse, LostCollision, Rekeyed, SendNothing, Retransmit,
+		"2.8.2: our new IKE SA holds the lowest nonce: we delete it, the peer's inherits, the peer deletes this one"},
+
+	// A rekeyed IKE SA waits for its Delete; what still arrives is answered.
+	{Rekeyed, 0, INFORMATIONAL, RecvRequest, DeleteIKE, Deleted, SendResponse, NoTimer,
+		"2.8: the initiator of the rekey deletes the old IKE SA"},
+	{Rekeyed, 0, INFORMATIONAL, RecvRequest, Empty, Rekeyed, SendResponse, Retransmit,
+		"1.4: requests are still answered on the old IKE SA"},
+	{Rekeyed, 0, INFORMATIONAL, RecvRequest, DeleteChild, Rekeyed, SendResponse, Retransmit,
+		"2.25.2: a delete of a Child SA while rekeying the IKE SA is answered as usual"},
+	{Rekeyed, 0, INFORMATIONAL, RecvRequest, Refused, Rekeyed, SendResponse, Retransmit,
+		"2.21.3: after authentication, an erroneous request is answered with the error"},
+	{Rekeyed, 0, INFORMATIONAL, RecvResponse, OK, Rekeyed, SendNothing, Retransmit,
+		"1.4: the response to a request sent before the rekey"},
+	{Rekeyed, 0, CREATE_CHILD_SA, RecvRequest, Refused, Rekeyed, SendResponse, Retransmit,
+		"2.25.2: a request to rekey an IKE SA being closed gets TEMPORARY_FAILURE"},
+	{Rekeyed, 0, CREATE_CHILD_SA, RecvResponse, OK, Rekeyed, SendNothing, Retransmit,
+		"2.8.2: a late response on the replaced IKE SA (its result was moved or closed)"},
+	{Rekeyed, 0, CREATE_CHILD_SA, RecvResponse, ChildFailed, Rekeyed, SendNothing, Retransmit,
+		"2.8.1: a late error on the replaced IKE SA (CHILD_SA_NOT_FOUND after a collision) is ignored"},
+	{Rekeyed, 0, INFORMATIONAL, CmdTerminate, OK, Deleting, SendRequest, Retransmit,
+		"1.4.1: a Delete of the replaced IKE SA"},
+	{Rekeyed, 0, 0, TimerGiveUp, OK, Deleted, SendNothing, NoTimer,
+		"2.8: the peer never deleted the replaced IKE SA (or did not answer): it is removed"},
+	{Deleting, 0, CREATE_CHILD_SA, RecvRequest, Refused, Deleting, SendResponse, Retransmit,
+		"2.25.2: a request on an IKE SA being closed gets TEMPORARY_FAILURE"},
+	{Deleting, 0, CREATE_CHILD_SA, RecvResponse, OK, Deleting, SendNothing, Retransmit,
+		"2.25.2: a response to a CREATE_CHILD_SA overtaken by the Delete"},
+	{Deleting, 0, CREATE_CHILD_SA, RecvResponse, ChildFailed, Deleting, SendNothing, Retransmit,
+		"2.25.2: a response to a CREATE_CHILD_SA overtaken by the Delete"},
+
+	// An IKE SA born of a rekey (2.8): established at once, Child SAs inherited.
+	{Idle, 0, CREATE_CHILD_SA, Inherit, OK, Established, SendNothing, Liveness,
+		"1.3.2, 2.18: the new IKE SA of a rekey is established with the new keys"},
+}
+
+// baseRows are the exchanges of IKE SA setup, INFORMATIONAL and the
+// operator's and timers' events.
+var baseRows = []Transition{
 	// ---- IKE_SA_INIT, initiator (RFC 7296 sections 1.2, 2.6, 1.3... 2.7) ----
 	{Idle, Initiator, IKE_SA_INIT, CmdInitiate, OK, InitSent, SendRequest, Retransmit,
 		"1.2: the initiator sends SA, KE, Ni (and NAT-D, 2.23)"},

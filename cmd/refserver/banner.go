@@ -11,6 +11,7 @@ import (
 	"github.com/ikev2ref/ikev2ref/impl/ike"
 	"github.com/ikev2ref/ikev2ref/impl/netio"
 	"github.com/ikev2ref/ikev2ref/impl/wire"
+	"github.com/ikev2ref/ikev2ref/internal/swanctl"
 )
 
 // writeBanner tells, at the start of a server with the default
@@ -32,11 +33,17 @@ func writeBanner(w io.Writer, cfg *ike.Config, conn *netio.Conn) {
 		}
 	}
 	fmt.Fprintf(w, "refserver: IKEv2 reference server with the embedded default configuration\n")
-	fmt.Fprintf(w, "  IKE on %s, NAT-T on %s\n\n", strings.Join(ikeAddrs, " "), strings.Join(nattAddrs, " "))
+	fmt.Fprintf(w, "  IKE on %s, NAT-T on %s\n", strings.Join(ikeAddrs, " "), strings.Join(nattAddrs, " "))
 	if len(cfg.Connections) == 0 {
+		fmt.Fprintln(w)
 		return
 	}
 	c := cfg.Connections[0]
+	fmt.Fprintf(w, "  %s: IKE SA %s\n", c.Name, ikeLifetime(c))
+	for _, ch := range c.Children {
+		fmt.Fprintf(w, "  %s/%s: CHILD_SA %s\n", c.Name, ch.Name, childLifetime(ch))
+	}
+	fmt.Fprintln(w)
 
 	ports := ""
 	if ikePort != netio.PortIKE {
@@ -193,9 +200,11 @@ func writeSummary(w io.Writer, cfg *ike.Config) {
 		if c.DPDDelay > 0 {
 			fmt.Fprintf(w, "  dpd_delay: %v\n", c.DPDDelay)
 		}
+		fmt.Fprintf(w, "  IKE SA: %s\n", ikeLifetime(c))
 		for _, ch := range c.Children {
 			fmt.Fprintf(w, "  %s: %s, %s === %s, esp_proposals %s, start_action %s\n", ch.Name, ch.Mode,
 				tsList(ch.LocalTS), tsList(ch.RemoteTS), proposalsKeywords(ch.ESPProposals), startAction(ch.StartAction))
+			fmt.Fprintf(w, "    CHILD_SA: %s\n", childLifetime(ch))
 		}
 	}
 	for i, s := range cfg.Secrets {
@@ -208,6 +217,36 @@ func writeSummary(w io.Writer, cfg *ike.Config) {
 		}
 		fmt.Fprintf(w, "secret %d: PSK for %s\n", i+1, strings.Join(ids, ", "))
 	}
+}
+
+// ikeLifetime describes an IKE SA's lifetime (RFC 7296 section 2.8) in
+// swanctl.conf's keys.
+func ikeLifetime(c *ike.Connection) string {
+	if c.RekeyTime == 0 {
+		return "not rekeyed (rekey_time 0)"
+	}
+	return fmt.Sprintf("rekey_time %s, over_time %s, rand_time %s", swanctl.FormatDuration(c.RekeyTime),
+		swanctl.FormatDuration(c.OverTime), swanctl.FormatDuration(c.RandTime))
+}
+
+// childLifetime describes a Child SA's lifetimes in time, octets and
+// packets in swanctl.conf's keys, leaving out the volume limits that are
+// off.
+func childLifetime(ch *ike.Child) string {
+	var parts []string
+	if ch.RekeyTime == 0 && ch.LifeTime == 0 {
+		parts = append(parts, "no time limit (rekey_time 0)")
+	} else {
+		parts = append(parts, fmt.Sprintf("rekey_time %s, life_time %s, rand_time %s", swanctl.FormatDuration(ch.RekeyTime),
+			swanctl.FormatDuration(ch.LifeTime), swanctl.FormatDuration(ch.RandTime)))
+	}
+	if ch.RekeyBytes != 0 || ch.LifeBytes != 0 {
+		parts = append(parts, fmt.Sprintf("rekey_bytes %d, life_bytes %d", ch.RekeyBytes, ch.LifeBytes))
+	}
+	if ch.RekeyPackets != 0 || ch.LifePackets != 0 {
+		parts = append(parts, fmt.Sprintf("rekey_packets %d, life_packets %d", ch.RekeyPackets, ch.LifePackets))
+	}
+	return strings.Join(parts, ", ")
 }
 
 func portOr500(p uint16) uint16 {

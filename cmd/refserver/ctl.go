@@ -8,6 +8,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"maps"
 	"net"
 	"os"
 	"slices"
@@ -30,6 +31,8 @@ type request struct {
 	Timeout string `json:"timeout,omitempty"`
 	// Count is the number of echo requests of probe.
 	Count int `json:"count,omitempty"`
+	// IKE asks rekey for the IKE SA (Child is then empty).
+	IKE bool `json:"ike,omitempty"`
 }
 
 // response is the answer to a request.
@@ -50,9 +53,10 @@ const (
 	cmdListSAs   = "list-sas"
 	cmdStats     = "stats"
 	cmdProbe     = "probe"
+	cmdRekey     = "rekey"
 )
 
-var commands = []string{cmdInitiate, cmdTerminate, cmdListSAs, cmdStats, cmdProbe}
+var commands = []string{cmdInitiate, cmdTerminate, cmdRekey, cmdListSAs, cmdStats, cmdProbe}
 
 const (
 	defaultInitiateTimeout  = 20 * time.Second
@@ -147,7 +151,7 @@ func (s *server) serveCtl(c net.Conn) {
 		if err := dec.Decode(&req); err != nil {
 			return fail(fmt.Errorf("refserver: bad request: %w", err))
 		}
-		s.log.Info("control command", "command", req.Command, "name", req.Name, "child", req.Child)
+		s.log.Info("control command", "command", req.Command, "name", req.Name, "child", req.Child, "ike", req.IKE)
 		return s.handle(req)
 	}()
 	if !resp.OK {
@@ -170,12 +174,23 @@ func (s *server) handle(req request) response {
 		}
 		return fail(unknownCommand(req.Command))
 	}
-	needName := req.Command == cmdInitiate || req.Command == cmdTerminate || req.Command == cmdProbe
+	needName := req.Command == cmdInitiate || req.Command == cmdTerminate || req.Command == cmdProbe || req.Command == cmdRekey
 	if needName && req.Name == "" {
 		return fail(fmt.Errorf("refserver: %s needs a connection name", req.Command))
 	}
 	if !needName && (req.Name != "" || req.Child != "" || req.Timeout != "") {
 		return fail(fmt.Errorf("refserver: %s takes no name, child or timeout", req.Command))
+	}
+	if req.Command != cmdRekey && req.IKE {
+		return fail(fmt.Errorf("refserver: %s takes no ike", req.Command))
+	}
+	if req.Command == cmdRekey {
+		switch {
+		case req.IKE && req.Child != "":
+			return fail(errors.New("refserver: rekey takes a child or ike, not both"))
+		case req.Timeout != "":
+			return fail(errors.New("refserver: rekey takes no timeout: it starts the rekey and does not wait"))
+		}
 	}
 	if req.Command != cmdProbe && req.Count != 0 {
 		return fail(fmt.Errorf("refserver: %s takes no count", req.Command))
@@ -222,29 +237,52 @@ func (s *server) handle(req request) response {
 		return s.probe(req.Name, req.Child, count, timeout)
 	case cmdInitiate:
 		return s.initiate(req.Name, req.Child, timeout)
+	case cmdRekey:
+		return s.rekey(req.Name, req.Child, req.IKE)
 	default:
 		return s.terminate(req.Name, req.Child, timeout)
 	}
 }
 
 // initiate starts an IKE SA and waits until it is ESTABLISHED (with the
-// named Child SA, when one was named) or has failed.
+// named Child SA, when one was named) or has failed. When the connection
+// already has an IKE SA and the engine starts none (it creates the Child SA
+// with CREATE_CHILD_SA, RFC 7296 section 1.3.1), it waits instead for the
+// new Child SA (childWait).
 func (s *server) initiate(name, child string, timeout time.Duration) response {
 	before := map[uint64]bool{}
-	var err error
+	var (
+		err error
+		cw  *childWait
+	)
 	if e := s.do(func(now time.Time) {
-		for _, sa := range s.eng.SAs() {
+		old := s.eng.SAs()
+		for _, sa := range old {
 			before[sa.UniqueID] = true
 		}
+		for _, id := range s.downOrder {
+			before[id] = true // (unique IDs are never reused)
+		}
+		oldChildDowns := slices.Clone(s.childDowns)
 		var acts []ike.Action
-		if acts, err = s.eng.Initiate(now, name, child); err == nil {
-			s.act(acts)
+		if acts, err = s.eng.Initiate(now, name, child); err != nil {
+			return
+		}
+		s.act(acts)
+		// A new IKE SA, even one that failed at once, is the usual wait.
+		started := slices.ContainsFunc(s.eng.SAs(), func(sa ike.SAInfo) bool { return sa.Name == name && !before[sa.UniqueID] }) ||
+			slices.ContainsFunc(s.downOrder, func(id uint64) bool { return !before[id] })
+		if !started {
+			cw = newChildWait(name, s.childName(name, child), old, oldChildDowns)
 		}
 	}); e != nil {
 		return fail(e)
 	}
 	if err != nil {
 		return fail(fmt.Errorf("refserver: initiate %s: %w", name, err))
+	}
+	if cw != nil {
+		return s.waitChild(cw, timeout)
 	}
 	deadline := time.Now().Add(timeout)
 	var target uint64 // the new IKE SA, once seen
@@ -288,6 +326,201 @@ func (s *server) initiate(name, child string, timeout time.Duration) response {
 		}
 		time.Sleep(pollInterval)
 	}
+}
+
+// childName is the name of the Child SA that Initiate creates for child:
+// child itself, or the connection's first child when it is empty (as the
+// engine picks it). On the loop.
+func (s *server) childName(conn, child string) string {
+	if child != "" {
+		return child
+	}
+	for _, c := range s.cfg.Connections {
+		if c.Name == conn && len(c.Children) > 0 {
+			return c.Children[0].Name
+		}
+	}
+	return ""
+}
+
+// waitChild polls cw until it decides or timeout passes.
+func (s *server) waitChild(cw *childWait, timeout time.Duration) response {
+	deadline := time.Now().Add(timeout)
+	for {
+		var (
+			resp response
+			done bool
+		)
+		if e := s.do(func(time.Time) {
+			resp, done = cw.check(s.eng.SAs(), s.downs, s.childDowns)
+		}); e != nil {
+			return fail(e)
+		}
+		if done {
+			return resp
+		}
+		if time.Now().After(deadline) {
+			return fail(fmt.Errorf("refserver: initiate %s: timeout after %v: %s", cw.conn, timeout, cw.waiting()))
+		}
+		time.Sleep(pollInterval)
+	}
+}
+
+// childWait is ctl initiate on a connection that already has an IKE SA: the
+// engine creates the Child SA there with CREATE_CHILD_SA, and initiate
+// waits until a Child SA of that name that was not there before the command
+// is INSTALLED on one of the connection's IKE SAs (the one it was created
+// on, or the successor of a rekeyed one), and fails when it is deleted
+// first, when the connection's IKE SAs are all gone, or on the timeout.
+// (A Child SA of the same name made meanwhile by a rekey of an existing
+// one cannot be told apart from it.)
+type childWait struct {
+	conn, child string          // child "": any name
+	ikes        map[uint64]bool // the connection's IKE SAs before the command
+	seen        map[uint64]bool // the Child SAs there were (unique IDs)
+	target      uint64          // the new Child SA, once seen
+	name, state string          // its name and last state
+	ikeID       uint64          // the IKE SA it is on
+}
+
+// newChildWait returns the wait for a new Child SA named child (""; any)
+// of connection conn, given the SAs and the removed Child SAs before the
+// command, or nil when the connection had no IKE SA then. The caller
+// checks that Initiate started no IKE SA of its own.
+func newChildWait(conn, child string, before []ike.SAInfo, childDowns []childDownRecord) *childWait {
+	cw := &childWait{conn: conn, child: child, ikes: map[uint64]bool{}, seen: map[uint64]bool{}}
+	for _, sa := range before {
+		for _, c := range sa.Children {
+			cw.seen[c.UniqueID] = true
+		}
+		if sa.Name == conn && sa.State != "DELETED" {
+			cw.ikes[sa.UniqueID] = true
+		}
+	}
+	if len(cw.ikes) == 0 {
+		return nil
+	}
+	for _, d := range childDowns {
+		cw.seen[d.id] = true
+	}
+	return cw
+}
+
+// check looks at the SAs (and the IKE and Child SAs that went away) and
+// says whether the wait is over, with the answer.
+func (cw *childWait) check(sas []ike.SAInfo, downs map[uint64]downRecord, childDowns []childDownRecord) (response, bool) {
+	var (
+		alive   bool // an IKE SA of the connection is left
+		present bool // the target is still there
+	)
+	for _, sa := range sas {
+		if sa.Name != cw.conn {
+			continue
+		}
+		alive = alive || cw.ikes[sa.UniqueID] || sa.State == "ESTABLISHED"
+		for _, c := range sa.Children {
+			if cw.seen[c.UniqueID] || cw.child != "" && c.Name != cw.child ||
+				cw.target != 0 && c.UniqueID != cw.target {
+				continue
+			}
+			cw.target, cw.name, cw.state, cw.ikeID, present = c.UniqueID, c.Name, c.State, sa.UniqueID, true
+			if c.State == "INSTALLED" {
+				return childEstablished(sa, c), true
+			}
+		}
+	}
+	for _, d := range childDowns {
+		if d.conn != cw.conn || cw.seen[d.id] {
+			continue
+		}
+		if cw.target == 0 && (cw.child == "" || d.name == cw.child) || d.id == cw.target {
+			return fail(fmt.Errorf("refserver: initiate %s: CHILD_SA %s{%d} on IKE SA %s[%d] was deleted before it was seen INSTALLED",
+				cw.conn, d.name, d.id, cw.conn, d.ikeID)), true
+		}
+	}
+	switch {
+	case cw.target != 0 && !present:
+		return fail(fmt.Errorf("refserver: initiate %s: CHILD_SA %s{%d} on IKE SA %s[%d] is gone (it was %s)",
+			cw.conn, cw.name, cw.target, cw.conn, cw.ikeID, cw.state)), true
+	case !alive:
+		why := "IKE SA " + cw.ikeList() + " is gone"
+		for _, id := range slices.Sorted(maps.Keys(cw.ikes)) {
+			if r, ok := downs[id]; ok {
+				why = fmt.Sprintf("IKE SA %s[%d] failed: %s", cw.conn, id, r.reason)
+				break
+			}
+		}
+		return fail(fmt.Errorf("refserver: initiate %s: no new %s: %s", cw.conn, cw.childLabel(), why)), true
+	}
+	return response{}, false
+}
+
+// waiting says what the wait is at, for the timeout's error.
+func (cw *childWait) waiting() string {
+	if cw.target != 0 {
+		return fmt.Sprintf("CHILD_SA %s{%d} on IKE SA %s[%d] still %s", cw.name, cw.target, cw.conn, cw.ikeID, cw.state)
+	}
+	return fmt.Sprintf("no new %s on IKE SA %s", cw.childLabel(), cw.ikeList())
+}
+
+func (cw *childWait) childLabel() string {
+	if cw.child == "" {
+		return "CHILD_SA"
+	}
+	return "CHILD_SA " + cw.child
+}
+
+// ikeList names the IKE SAs the Child SA is awaited on.
+func (cw *childWait) ikeList() string {
+	var ids []string
+	for _, id := range slices.Sorted(maps.Keys(cw.ikes)) {
+		ids = append(ids, fmt.Sprintf("%s[%d]", cw.conn, id))
+	}
+	return strings.Join(ids, ", ")
+}
+
+// childEstablished is the answer to an initiate that added a Child SA to
+// an IKE SA.
+func childEstablished(sa ike.SAInfo, c ike.ChildInfo) response {
+	msg := fmt.Sprintf("CHILD_SA %s{%d} established on IKE_SA %s[%d] with SPIs %08x_i %08x_o and TS %s === %s",
+		c.Name, c.UniqueID, sa.Name, sa.UniqueID, c.SPIIn, c.SPIOut, strings.Join(c.LocalTS, " "), strings.Join(c.RemoteTS, " "))
+	return response{OK: true, Message: msg, SAs: sasJSON([]ike.SAInfo{sa})}
+}
+
+// rekey asks the engine to rekey the connection's IKE SA (ikeSA) or its
+// Child SAs named child (RFC 7296 sections 1.3.2 and 1.3.3) and reports
+// that the rekey started, with the connection's SAs as they are then; it
+// does not wait for the exchange (swanctl --rekey does not either).
+func (s *server) rekey(name, child string, ikeSA bool) response {
+	var (
+		err error
+		sas []ike.SAInfo
+	)
+	if e := s.do(func(now time.Time) {
+		var acts []ike.Action
+		if acts, err = s.eng.Rekey(now, name, child, ikeSA); err != nil {
+			return
+		}
+		s.act(acts)
+		for _, sa := range s.eng.SAs() {
+			if sa.Name == name {
+				sas = append(sas, sa)
+			}
+		}
+	}); e != nil {
+		return fail(e)
+	}
+	if err != nil {
+		return fail(fmt.Errorf("refserver: rekey %s: %w", name, err))
+	}
+	what := "CHILD_SAs of " + name
+	switch {
+	case ikeSA:
+		what = "IKE_SA " + name
+	case child != "":
+		what = "CHILD_SA " + child + " of " + name
+	}
+	return response{OK: true, Message: "rekeying " + what, SAs: sasJSON(sas)}
 }
 
 // established is the answer to a successful initiate.
@@ -375,6 +608,7 @@ func (s *server) terminate(name, child string, timeout time.Duration) response {
 const ctlUsage = `usage: refserver ctl [--ctl SOCKET] COMMAND [ARGS]
   initiate NAME [--child CHILD] [--timeout 20s]
   terminate NAME [--child CHILD] [--timeout 10s]
+  rekey NAME [--child CHILD | --ike]
   list-sas [--json]
   stats [--json]
   probe NAME [--child CHILD] [--count 3] [--timeout 5s] [--json]
@@ -405,11 +639,24 @@ func runCtl(args []string, stdout, stderr io.Writer) int {
 	if len(pos) == 0 {
 		return usageErr("no command")
 	}
-	req := request{Command: pos[0], Child: *fs.child}
+	req := request{Command: pos[0], Child: *fs.child, IKE: *fs.ike}
 	if *fs.count != 0 && req.Command != cmdProbe {
 		return usageErr("%s takes no --count", req.Command)
 	}
+	if *fs.ike && req.Command != cmdRekey {
+		return usageErr("%s takes no --ike", req.Command)
+	}
 	switch req.Command {
+	case cmdRekey:
+		switch {
+		case len(pos) != 2:
+			return usageErr("rekey takes one connection name")
+		case *fs.ike && *fs.child != "":
+			return usageErr("rekey takes --child or --ike, not both")
+		case *fs.json || *fs.timeout != 0:
+			return usageErr("rekey takes no --json or --timeout")
+		}
+		req.Name = pos[1]
 	case cmdInitiate, cmdTerminate, cmdProbe:
 		if len(pos) != 2 {
 			return usageErr("%s takes one connection name", req.Command)
@@ -491,6 +738,7 @@ type ctlFlags struct {
 	timeout *time.Duration
 	json    *bool
 	count   *int
+	ike     *bool
 }
 
 func newCtlFlags(stderr io.Writer) *ctlFlags {
@@ -503,10 +751,11 @@ func newCtlFlags(stderr io.Writer) *ctlFlags {
 	return &ctlFlags{
 		fs:      fs,
 		ctl:     fs.String("ctl", defaultCtlPath(), "control `SOCKET` of the server"),
-		child:   fs.String("child", "", "the Child SA (`CHILD`) of initiate, terminate or probe"),
+		child:   fs.String("child", "", "the Child SA (`CHILD`) of initiate, terminate, rekey or probe"),
 		timeout: fs.Duration("timeout", 0, "how long initiate (default 20s), terminate (default 10s) or probe (default 5s) waits"),
 		json:    fs.Bool("json", false, "print list-sas, stats or probe as JSON"),
 		count:   fs.Int("count", 0, "echo requests that probe sends (default 3)"),
+		ike:     fs.Bool("ike", false, "rekey the IKE SA"),
 	}
 }
 

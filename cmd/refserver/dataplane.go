@@ -16,15 +16,24 @@ import (
 	"github.com/ikev2ref/ikev2ref/impl/policy"
 )
 
-// The server's data plane (impl/dataplane): ChildUp installs a Child SA pair,
-// ChildDown removes it; ESP arrives from netio's NAT-T sockets (HandleESP)
-// and from raw ESP sockets (the data plane's readers); the tunnel device is
-// opened on the first tunnel-mode Child SA.
+// The server's data plane (impl/dataplane): ChildUp installs a Child SA pair
+// (with its outbound SA held back when OutboundLater says so, and its
+// volume limits), ChildOutbound lets a held pair send, ChildDown removes a
+// pair; ESP arrives from netio's NAT-T sockets (HandleESP) and from raw ESP
+// sockets (the data plane's readers); the tunnel device is opened on the
+// first tunnel-mode Child SA. The data plane's reports (unknown SPIs,
+// sequence numbers, volume limits) go to the loop through bounded channels.
 
 // exhaustion is a data plane report of an outbound SA's sequence numbers.
 type exhaustion struct {
 	spiOut uint32
 	hard   bool
+}
+
+// limitReport is a data plane report of a pair's volume limit.
+type limitReport struct {
+	spiIn uint32
+	hard  bool
 }
 
 // startDataPlane opens the raw ESP sockets and starts the data plane. A raw
@@ -63,6 +72,7 @@ func (s *server) startDataPlane() error {
 		TunnelEcho: o.tunnelEcho,
 		UnknownSPI: s.unknownSPI,
 		Exhausted:  s.onExhausted,
+		Limit:      s.onLimit,
 		Logger:     s.log.ResetNamed("dataplane"),
 	}
 	if o.tunName != "" {
@@ -109,6 +119,16 @@ func (s *server) onExhausted(spiOut uint32, hard bool) {
 	}
 }
 
+// onLimit passes a volume limit report to the loop, where the engine
+// rekeys (soft) or deletes (hard) the Child SA.
+func (s *server) onLimit(spiIn uint32, hard bool) {
+	select {
+	case s.limits <- limitReport{spiIn: spiIn, hard: hard}:
+	default:
+		s.log.Warn("volume limit report dropped: the loop is busy", "spi_in", fmt.Sprintf("%08x", spiIn), "hard", hard)
+	}
+}
+
 // childOf is the data plane's view of a ChildUp.
 func childOf(a ike.ChildUp) dataplane.Child {
 	return dataplane.Child{
@@ -118,6 +138,8 @@ func childOf(a ike.ChildUp) dataplane.Child {
 		Encr: a.Encr.ID, Integ: a.Integ, ESN: a.Child.ESN,
 		InEnc: a.InEnc, InInteg: a.InInteg, OutEnc: a.OutEnc, OutInteg: a.OutInteg,
 		LocalTS: policyTS(a.LocalSel), RemoteTS: policyTS(a.RemoteSel),
+		OutboundLater: a.OutboundLater,
+		SoftBytes:     a.SoftBytes, HardBytes: a.HardBytes, SoftPackets: a.SoftPackets, HardPackets: a.HardPackets,
 	}
 }
 
@@ -137,6 +159,18 @@ func (s *server) installChild(a ike.ChildUp) {
 	}
 	if err := s.dp.Install(childOf(a)); err != nil {
 		s.log.Error("the data plane refused the Child SA: its traffic cannot flow",
+			"child_sa", fmt.Sprintf("%s{%d}", a.Child.Name, a.Child.UniqueID), "error", err)
+	}
+}
+
+// activateOutbound lets a pair installed with OutboundLater send (on the
+// loop).
+func (s *server) activateOutbound(a ike.ChildOutbound) {
+	if s.dp == nil {
+		return
+	}
+	if err := s.dp.ActivateOutbound(a.Child.SPIIn); err != nil {
+		s.log.Error("the data plane cannot move the outbound traffic to the Child SA",
 			"child_sa", fmt.Sprintf("%s{%d}", a.Child.Name, a.Child.UniqueID), "error", err)
 	}
 }

@@ -76,12 +76,11 @@ func oneChild(t *testing.T, who string, sas []saJSON) childJSON {
 	return sas[0].Children[0]
 }
 
-// TestProbeLoopback runs two in-process servers on 127.0.0.1 and
-// 127.0.0.2 with a transport-mode Child SA whose ESP is forced into UDP (no
-// privileges needed: no raw socket, no device): ctl probe gets its echoes
-// from the other server's echo service, and list-sas and stats show the
-// counters.
-func TestProbeLoopback(t *testing.T) {
+// startTransportPair starts two in-process servers with connection lab
+// (child net, transport mode, ESP forced into UDP: no privileges needed):
+// the responder on 127.0.0.1, the initiator on 127.0.0.2.
+func startTransportPair(t *testing.T) (init, resp *testServer) {
+	t.Helper()
 	dir := t.TempDir()
 	// Both servers use one NAT-T port number (on two addresses): forced
 	// encapsulation sends to the server's own NAT-T port number.
@@ -89,13 +88,22 @@ func TestProbeLoopback(t *testing.T) {
 		mode: "transport", localTS: "dynamic", remoteTS: "dynamic"}
 	respPath := filepath.Join(dir, "resp.conf")
 	writeFile(t, respPath, conf.mirror().String())
-	resp := startServerOpts(t, options{configPath: respPath, forceEncap: true})
+	resp = startServerOpts(t, options{configPath: respPath, forceEncap: true})
 	conf.remotePort = resp.ike.Port()
 	initPath := filepath.Join(dir, "init.conf")
 	writeFile(t, initPath, conf.String())
-	init := startServerOpts(t, options{configPath: initPath, listen: []netip.Addr{netip.MustParseAddr("127.0.0.2")},
+	init = startServerOpts(t, options{configPath: initPath, listen: []netip.Addr{netip.MustParseAddr("127.0.0.2")},
 		nattPort: int(resp.natt.Port()), forceEncap: true})
+	return init, resp
+}
 
+// TestProbeLoopback runs two in-process servers on 127.0.0.1 and
+// 127.0.0.2 with a transport-mode Child SA whose ESP is forced into UDP (no
+// privileges needed: no raw socket, no device): ctl probe gets its echoes
+// from the other server's echo service, and list-sas and stats show the
+// counters.
+func TestProbeLoopback(t *testing.T) {
+	init, resp := startTransportPair(t)
 	if out, errOut, code := runCtlT(t, init.ctl, "initiate", "lab", "--child", "net", "--timeout", "5s"); code != 0 {
 		t.Fatalf("initiate: exit %d: %s%s", code, out, errOut)
 	}

@@ -271,21 +271,104 @@ func TestWriteSAsCounters(t *testing.T) {
 	js := sasJSONWith([]ike.SAInfo{sa}, lookup)
 	var b bytes.Buffer
 	writeSAs(&b, js, est.Add(5*time.Second))
-	for _, want := range []string{
+	containsAll(t, "list-sas", b.String(),
 		"  net: #4, INSTALLED, TUNNEL, ESP:AES_CBC-256/HMAC_SHA2_256_128\n",
 		"    in  c6a5e4f3,    252 bytes,     3 packets\n",
 		"    out 0bd06d2e,    168 bytes,     2 packets\n",
-		"    dropped: 1 replayed, 0 ICV failures, 0 outside the selectors,",
-	} {
-		if !strings.Contains(b.String(), want) {
-			t.Errorf("lacks %q:\n%s", want, b.String())
+		"    dropped: 1 replayed, 0 ICV failures, 0 outside the selectors,")
+	raw, _ := json.Marshal(js)
+	containsAll(t, "JSON", string(raw), `"dataplane":true`, `"bytes_in":252`, `"packets_in":3`, `"bytes_out":168`,
+		`"packets_out":2`, `"replay_drops":1`, `"icv_failures":0`, `"selector_drops":0`, `"udp_encap":false`)
+}
+
+// TestWriteSAsStates: list-sas shows every Child SA state as the engine
+// reports it (a rekey leaves REKEYED and DELETING pairs beside the
+// INSTALLED one), with the data plane's hold and expiry.
+func TestWriteSAsStates(t *testing.T) {
+	sa := sampleSA()
+	c := sa.Children[0]
+	rekeyed, deleting, fresh := c, c, c
+	rekeyed.State = "REKEYED"
+	deleting.State, deleting.UniqueID, deleting.SPIIn = "DELETING", 5, 0xc6a5e4f5
+	fresh.UniqueID, fresh.SPIIn = 6, 0xc6a5e4f6
+	sa.Children = []ike.ChildInfo{rekeyed, deleting, fresh}
+	lookup := func(spi uint32) (dataplane.ChildStats, bool) {
+		switch spi {
+		case fresh.SPIIn:
+			return dataplane.ChildStats{OutboundHeld: true}, true
+		case rekeyed.SPIIn:
+			return dataplane.ChildStats{Expired: 2}, true
+		}
+		return dataplane.ChildStats{}, false
+	}
+	js := sasJSONWith([]ike.SAInfo{sa}, lookup)
+	var b bytes.Buffer
+	writeSAs(&b, js, est.Add(5*time.Second))
+	containsAll(t, "list-sas", b.String(),
+		"  net: #4, REKEYED, TUNNEL, ESP:",
+		"  net: #5, DELETING, TUNNEL-in-UDP, ESP:",
+		"  net: #6, INSTALLED, TUNNEL, ESP:",
+		"    out 0bd06d2e,      0 bytes,     0 packets (held back: the older pair sends)\n",
+		", 2 past the hard volume limit\n")
+	raw, _ := json.Marshal(js)
+	containsAll(t, "JSON", string(raw), `"state":"REKEYED"`, `"state":"DELETING"`, `"outbound_held":true`, `"expired":2`)
+}
+
+// containsAll checks that text (what it is: what) holds every one of wants.
+func containsAll(t *testing.T, what, text string, wants ...string) {
+	t.Helper()
+	for _, want := range wants {
+		if !strings.Contains(text, want) {
+			t.Errorf("%s lacks %q:\n%s", what, want, text)
 		}
 	}
-	raw, _ := json.Marshal(js)
-	for _, want := range []string{`"dataplane":true`, `"bytes_in":252`, `"packets_in":3`, `"bytes_out":168`,
-		`"packets_out":2`, `"replay_drops":1`, `"icv_failures":0`, `"selector_drops":0`, `"udp_encap":false`} {
-		if !strings.Contains(string(raw), want) {
-			t.Errorf("JSON lacks %s: %s", want, raw)
-		}
+}
+
+// TestSummaryLifetimes: --check-config and the banner show the lifetimes,
+// defaults included.
+func TestSummaryLifetimes(t *testing.T) {
+	cfg, err := swanctl.Parse("lab.conf", []byte(`connections {
+  lab {
+    rekey_time = 2h
+    local {
+      auth = psk
+    }
+    remote {
+      auth = psk
+    }
+    children {
+      net {
+        rekey_bytes = 1g
+        life_packets = 1100
+      }
+      off {
+        rekey_time = 0
+      }
+    }
+  }
+  never {
+    rekey_time = 0
+    local {
+      auth = psk
+    }
+    remote {
+      auth = psk
+    }
+  }
+}
+`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var b bytes.Buffer
+	writeSummary(&b, cfg)
+	containsAll(t, "summary", b.String(),
+		"  IKE SA: rekey_time 2h, over_time 12m, rand_time 12m\n",
+		"    CHILD_SA: rekey_time 1h, life_time 66m, rand_time 6m, rekey_bytes 1073741824, life_bytes 1181116006, rekey_packets 1000, life_packets 1100\n",
+		"    CHILD_SA: no time limit (rekey_time 0)\n",
+		"  IKE SA: not rekeyed (rekey_time 0)\n")
+	def, _ := swanctl.Default()
+	if got := ikeLifetime(def.Connections[0]); got != "rekey_time 4h, over_time 24m, rand_time 24m" {
+		t.Errorf("default IKE SA lifetime %q", got)
 	}
 }

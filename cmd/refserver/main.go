@@ -27,7 +27,12 @@
 // Engine.Tick), calls the engine with the current time and carries out the
 // returned actions in order: Send goes to the sockets, IKEKeys and ChildUp
 // go to the key tables (--keylog), ChildUp and ChildDown install and remove
-// Child SA pairs in the data plane, and they and IKEDown become log lines.
+// Child SA pairs in the data plane (a ChildUp with OutboundLater, the
+// responder's side of a Child SA rekey, keeps its outbound SA back until a
+// ChildOutbound action, RFC 7296 section 2.8), and they and IKEDown become
+// log lines. The data plane's reports (unknown SPIs, sequence numbers and
+// volume limits reached) come back to the same goroutine for the engine
+// (Engine.UnknownESP, ChildExhausted, ChildLimit).
 // SIGINT and SIGTERM stop the server, which first sends a Delete for every
 // established IKE SA.
 //
@@ -56,15 +61,22 @@
 // $XDG_RUNTIME_DIR/refserver.ctl or ./refserver.ctl; mode 0600) takes one
 // JSON request per connection, one line, and answers with one JSON line:
 //
-//	request:  {"command": "initiate"|"terminate"|"list-sas"|"stats"|"probe",
-//	           "name": CONNECTION, "child": CHILD, "timeout": "20s", "count": 3}
+//	request:  {"command": "initiate"|"terminate"|"rekey"|"list-sas"|"stats"|"probe",
+//	           "name": CONNECTION, "child": CHILD, "ike": true, "timeout": "20s",
+//	           "count": 3}
 //	response: {"ok": true|false, "error": "...", "message": "...",
 //	           "sas": [SA...], "stats": {"ike": {...}, "netio": {...},
 //	           "dataplane": {..., "spd": [...]}},
 //	           "probe": {"spi_in", "src", "dst", "sent", "received", "rtt_ms"}}
 //
 // initiate and terminate wait (at most "timeout", default 20s and 10s)
-// until the IKE SA is ESTABLISHED or has failed, or is gone. probe sends
+// until the IKE SA is ESTABLISHED or has failed, or is gone. When the
+// connection already has an IKE SA, the engine adds the Child SA to it
+// (CREATE_CHILD_SA, RFC 7296 section 1.3.1) and initiate waits instead for
+// that new CHILD_SA to be INSTALLED (or deleted, or its IKE SA gone). rekey
+// asks the engine to rekey the connection's IKE SA ("ike") or its Child SAs
+// named "child" (RFC 7296 sections 1.3.2, 1.3.3) and answers at once, as
+// swanctl --rekey does; it takes no timeout. probe sends
 // "count" UDP echo requests (default 3) through an installed Child SA of
 // the connection (the named child, else the first) and waits at most
 // "timeout" (default 5s) for the echoes; it succeeds when one came back.
@@ -79,9 +91,12 @@
 //	 "ke", "esn", "local_ts", "remote_ts", "established", "dataplane",
 //	 "bytes_in", "packets_in", "bytes_out", "packets_out", "replay_drops",
 //	 "icv_failures", "selector_drops", "malformed", "dummies_in",
-//	 "undeliverable", "send_errors", "seq_exhausted"}]}
+//	 "undeliverable", "send_errors", "seq_exhausted", "outbound_held",
+//	 "expired"}]}
 //
-// (the counters are the data plane's, when "dataplane" is true).
+// (the counters are the data plane's, when "dataplane" is true). "state"
+// is the engine's: INSTALLED, and during a rekey REKEYED, DELETING and the
+// like, shown as they come.
 // `refserver ctl list-sas` prints them as `swanctl --list-sas` does.
 //
 // Exit status: 0 success; 1 failure (a server that could not start or
@@ -124,8 +139,10 @@ The IKEv2 reference server. Without --config it runs the embedded default
 configuration and prints how to reach it.
 
 ctl commands:
-  initiate NAME [--child CHILD] [--timeout 20s]   start an IKE SA, wait until ESTABLISHED or failed
+  initiate NAME [--child CHILD] [--timeout 20s]   start an IKE SA (or a Child SA on the existing one),
+                                                  wait until ESTABLISHED (INSTALLED) or failed
   terminate NAME [--child CHILD] [--timeout 10s]  delete the IKE SAs (or the Child SAs) of NAME
+  rekey NAME [--child CHILD | --ike]              start a rekey of the IKE SA or the Child SAs of NAME
   list-sas [--json]                               list the IKE SAs as swanctl --list-sas does
   stats [--json]                                  engine, socket and data plane counters, the SPD
   probe NAME [--child CHILD] [--count 3] [--timeout 5s] [--json]

@@ -74,6 +74,11 @@ type childJSON struct {
 	Undeliverable uint64 `json:"undeliverable"`
 	SendErrors    uint64 `json:"send_errors"`
 	SeqExhausted  uint64 `json:"seq_exhausted"`
+	// OutboundHeld: the pair's outbound SA waits for the engine's
+	// ChildOutbound (the responder of a rekey); Expired counts the packets
+	// refused since the pair reached its hard volume limit.
+	OutboundHeld bool   `json:"outbound_held"`
+	Expired      uint64 `json:"expired"`
 }
 
 // statsJSON is the answer to stats.
@@ -156,6 +161,7 @@ func sasJSONWith(sas []ike.SAInfo, counters func(spiIn uint32) (dataplane.ChildS
 					cj.ReplayDrops, cj.ICVFailures, cj.SelectorDrops = st.ReplayDrops, st.ICVFailures, st.SelectorDrops
 					cj.Malformed, cj.DummiesIn, cj.Undeliverable = st.Malformed, st.DummiesIn, st.Undeliverable
 					cj.SendErrors, cj.SeqExhausted = st.SendErrors, st.SeqExhausted
+					cj.OutboundHeld, cj.Expired = st.OutboundHeld, st.Expired
 				}
 			}
 			j.Children = append(j.Children, cj)
@@ -235,11 +241,15 @@ func writeSAs(w io.Writer, sas []saJSON, now time.Time) {
 				fmt.Fprintf(w, "    installed %ss ago\n", ago(c.Established))
 			}
 			if c.DataPlane {
+				held := ""
+				if c.OutboundHeld {
+					held = " (held back: the older pair sends)"
+				}
 				fmt.Fprintf(w, "    in  %s, %6d bytes, %5d packets\n", c.SPIIn, c.BytesIn, c.PacketsIn)
-				fmt.Fprintf(w, "    out %s, %6d bytes, %5d packets\n", c.SPIOut, c.BytesOut, c.PacketsOut)
-				if c.ReplayDrops+c.ICVFailures+c.SelectorDrops+c.Malformed+c.Undeliverable+c.SendErrors+c.SeqExhausted > 0 {
-					fmt.Fprintf(w, "    dropped: %d replayed, %d ICV failures, %d outside the selectors, %d malformed, %d undeliverable, %d send errors, %d past the last sequence number\n",
-						c.ReplayDrops, c.ICVFailures, c.SelectorDrops, c.Malformed, c.Undeliverable, c.SendErrors, c.SeqExhausted)
+				fmt.Fprintf(w, "    out %s, %6d bytes, %5d packets%s\n", c.SPIOut, c.BytesOut, c.PacketsOut, held)
+				if c.ReplayDrops+c.ICVFailures+c.SelectorDrops+c.Malformed+c.Undeliverable+c.SendErrors+c.SeqExhausted+c.Expired > 0 {
+					fmt.Fprintf(w, "    dropped: %d replayed, %d ICV failures, %d outside the selectors, %d malformed, %d undeliverable, %d send errors, %d past the last sequence number, %d past the hard volume limit\n",
+						c.ReplayDrops, c.ICVFailures, c.SelectorDrops, c.Malformed, c.Undeliverable, c.SendErrors, c.SeqExhausted, c.Expired)
 				}
 			} else {
 				fmt.Fprintf(w, "    in  %s\n", c.SPIIn)
@@ -289,9 +299,11 @@ func writeStats(w io.Writer, s statsJSON) {
 			{"ESP out: no SA", d.OutNoSA},
 			{"ESP out: malformed", d.OutMalformed},
 			{"ESP out: seq exhausted", d.OutSeqExhausted},
+			{"ESP out: volume expired", d.OutExpired},
 			{"ESP out: send errors", d.OutSendErrors},
 			{"ESP in: delivered", d.InDelivered},
 			{"ESP in: unknown SPI", d.InUnknownSPI},
+			{"ESP in: volume expired", d.InExpired},
 			{"ESP in: ESP errors", d.InESPErrors},
 			{"ESP in: dummies", d.InDummies},
 			{"ESP in: selector drops", d.InSelectorDrops},
@@ -335,9 +347,11 @@ type dataplaneStatsJSON struct {
 	OutBypassed      uint64         `json:"out_bypassed"`
 	OutNoSA          uint64         `json:"out_no_sa"`
 	OutSeqExhausted  uint64         `json:"out_seq_exhausted"`
+	OutExpired       uint64         `json:"out_expired"`
 	OutSendErrors    uint64         `json:"out_send_errors"`
 	InShort          uint64         `json:"in_short"`
 	InUnknownSPI     uint64         `json:"in_unknown_spi"`
+	InExpired        uint64         `json:"in_expired"`
 	InESPErrors      uint64         `json:"in_esp_errors"`
 	InDummies        uint64         `json:"in_dummies"`
 	InMalformedInner uint64         `json:"in_malformed_inner"`
@@ -365,8 +379,8 @@ func newDataPlaneJSON(d dataplane.Stats, spd []policy.EntryInfo) *dataplaneStats
 		Device: d.Device, Children: d.Children,
 		DeviceRead: d.DeviceRead, DeviceWritten: d.DeviceWritten, DeviceErrors: d.DeviceErrors, RawErrors: d.RawErrors,
 		OutSent: d.OutSent, OutMalformed: d.OutMalformed, OutDiscarded: d.OutDiscarded, OutBypassed: d.OutBypassed,
-		OutNoSA: d.OutNoSA, OutSeqExhausted: d.OutSeqExhausted, OutSendErrors: d.OutSendErrors,
-		InShort: d.InShort, InUnknownSPI: d.InUnknownSPI, InESPErrors: d.InESPErrors, InDummies: d.InDummies,
+		OutNoSA: d.OutNoSA, OutSeqExhausted: d.OutSeqExhausted, OutExpired: d.OutExpired, OutSendErrors: d.OutSendErrors,
+		InShort: d.InShort, InUnknownSPI: d.InUnknownSPI, InExpired: d.InExpired, InESPErrors: d.InESPErrors, InDummies: d.InDummies,
 		InMalformedInner: d.InMalformedInner, InSelectorDrops: d.InSelectorDrops, InDelivered: d.InDelivered,
 		InUndeliverable: d.InUndeliverable, EchoReplies: d.EchoReplies,
 		SPD: make([]spdEntryJSON, 0, len(spd)),

@@ -8,6 +8,7 @@ import (
 	"io"
 	"net"
 	"net/netip"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -76,10 +77,12 @@ type server struct {
 
 	cmds chan func(now time.Time)
 	// esp carries the SPIs of ESP packets that no installed SA has from
-	// the packet goroutines to the loop (bounded; dropped when full), and
-	// exhausted the data plane's sequence number reports.
+	// the packet goroutines to the loop (bounded; dropped when full),
+	// exhausted the data plane's sequence number reports, and limits its
+	// volume limit reports.
 	esp       chan espPacket
 	exhausted chan exhaustion
+	limits    chan limitReport
 	stopped   chan struct{} // closed when the loop has ended
 	wg        sync.WaitGroup
 
@@ -88,12 +91,21 @@ type server struct {
 
 	downs     map[uint64]downRecord
 	downOrder []uint64
+	// childDowns are the Child SAs removed lately (at most maxDowns,
+	// oldest first), for ctl initiate.
+	childDowns []childDownRecord
 }
 
 // downRecord is an IKE SA that went away, for ctl initiate.
 type downRecord struct {
 	name   string
 	reason string
+}
+
+// childDownRecord is a Child SA that went away, for ctl initiate.
+type childDownRecord struct {
+	conn, name string // the IKE SA's connection, the Child SA's name
+	ikeID, id  uint64 // unique IDs of the IKE SA and the Child SA
 }
 
 // newServer loads the configuration and opens the sockets, the control
@@ -114,6 +126,7 @@ func newServer(o options, stdout, stderr io.Writer) (_ *server, err error) {
 		cmds:      make(chan func(time.Time)),
 		esp:       make(chan espPacket, 256),
 		exhausted: make(chan exhaustion, 64),
+		limits:    make(chan limitReport, 64),
 		stopped:   make(chan struct{}),
 		downs:     map[uint64]downRecord{},
 		conns:     map[net.Conn]bool{},
@@ -297,6 +310,8 @@ func (s *server) loop(ctx context.Context) error {
 			s.act(s.eng.UnknownESP(time.Now(), p.remote, p.spi))
 		case x := <-s.exhausted:
 			s.act(s.eng.ChildExhausted(time.Now(), x.spiOut, x.hard))
+		case x := <-s.limits:
+			s.act(s.eng.ChildLimit(time.Now(), x.spiIn, x.hard))
 		case fn := <-s.cmds:
 			fn(time.Now())
 		case <-timer.C:
@@ -335,24 +350,23 @@ func (s *server) act(acts []ike.Action) {
 				}
 			}
 		case ike.ChildUp:
-			s.log.Info("CHILD_SA established",
-				"ike_sa", fmt.Sprintf("%s[%d]", a.IKE.Name, a.IKE.UniqueID),
-				"child_sa", fmt.Sprintf("%s{%d}", a.Child.Name, a.Child.UniqueID),
-				"spi_in", fmt.Sprintf("%08x", a.Child.SPIIn), "spi_out", fmt.Sprintf("%08x", a.Child.SPIOut),
+			s.log.Info("CHILD_SA established", append(childAttrs(a.IKE, a.Child),
 				"mode", a.Child.Mode.String(), "udp_encap", a.Child.UDPEncap,
-				"local_ts", strings.Join(a.Child.LocalTS, " "), "remote_ts", strings.Join(a.Child.RemoteTS, " "))
+				"local_ts", strings.Join(a.Child.LocalTS, " "), "remote_ts", strings.Join(a.Child.RemoteTS, " "),
+				"outbound_later", a.OutboundLater)...)
 			if s.keys != nil {
 				if err := s.keys.addChild(a); err != nil {
 					s.log.Error("key log", "error", err)
 				}
 			}
 			s.installChild(a)
+		case ike.ChildOutbound:
+			s.log.Info("CHILD_SA outbound SA takes the traffic", childAttrs(a.IKE, a.Child)...)
+			s.activateOutbound(a)
 		case ike.ChildDown:
-			s.log.Info("CHILD_SA deleted",
-				"ike_sa", fmt.Sprintf("%s[%d]", a.IKE.Name, a.IKE.UniqueID),
-				"child_sa", fmt.Sprintf("%s{%d}", a.Child.Name, a.Child.UniqueID),
-				"spi_in", fmt.Sprintf("%08x", a.Child.SPIIn), "spi_out", fmt.Sprintf("%08x", a.Child.SPIOut))
+			s.log.Info("CHILD_SA deleted", childAttrs(a.IKE, a.Child)...)
 			s.removeChild(a)
+			s.recordChildDown(a)
 		case ike.IKEDown:
 			s.log.Info("IKE_SA deleted", "ike_sa", fmt.Sprintf("%s[%d]", a.IKE.Name, a.IKE.UniqueID),
 				"state", a.IKE.State, "reason", a.Reason)
@@ -371,6 +385,21 @@ func (s *server) recordDown(a ike.IKEDown) {
 	for len(s.downOrder) > maxDowns {
 		delete(s.downs, s.downOrder[0])
 		s.downOrder = s.downOrder[1:]
+	}
+}
+
+// childAttrs names a Child SA in the log.
+func childAttrs(sa ike.SAInfo, c ike.ChildInfo) []any {
+	return []any{"ike_sa", fmt.Sprintf("%s[%d]", sa.Name, sa.UniqueID),
+		"child_sa", fmt.Sprintf("%s{%d}", c.Name, c.UniqueID),
+		"spi_in", fmt.Sprintf("%08x", c.SPIIn), "spi_out", fmt.Sprintf("%08x", c.SPIOut)}
+}
+
+func (s *server) recordChildDown(a ike.ChildDown) {
+	s.childDowns = append(s.childDowns, childDownRecord{conn: a.IKE.Name, name: a.Child.Name,
+		ikeID: a.IKE.UniqueID, id: a.Child.UniqueID})
+	if n := len(s.childDowns) - maxDowns; n > 0 {
+		s.childDowns = slices.Delete(s.childDowns, 0, n)
 	}
 }
 

@@ -206,7 +206,9 @@ func TestServerDefaultConfig(t *testing.T) {
 	// The banner says how to reach the server.
 	banner := ts.stdout.String()
 	for _, want := range []string{"ike-scan --ikev2", "--sport=0", "--dport=" + itoa(ts.ike.Port()),
-		"connections {", "remote_addrs = 127.0.0.1", "remote_port = " + itoa(ts.ike.Port()), "secret = ", "swanctl --initiate"} {
+		"connections {", "remote_addrs = 127.0.0.1", "remote_port = " + itoa(ts.ike.Port()), "secret = ", "swanctl --initiate",
+		"  default: IKE SA rekey_time 4h, over_time 24m, rand_time 24m\n",
+		"  default/net: CHILD_SA rekey_time 1h, life_time 66m, rand_time 6m\n"} {
 		if !strings.Contains(banner, want) {
 			t.Errorf("banner lacks %q:\n%s", want, banner)
 		}
@@ -397,7 +399,7 @@ func TestCtlErrors(t *testing.T) {
 	for _, tc := range []struct {
 		line, want string
 	}{
-		{`{"command":"frobnicate"}`, `refserver: unknown command "frobnicate" (commands: initiate, terminate, list-sas, stats, probe)`},
+		{`{"command":"frobnicate"}`, `refserver: unknown command "frobnicate" (commands: initiate, terminate, rekey, list-sas, stats, probe)`},
 		{`{}`, "refserver: the request has no command"},
 		{`not json`, "refserver: bad request: "},
 		{`{"command":"stats","extra":1}`, `refserver: bad request: json: unknown field "extra"`},
@@ -406,6 +408,12 @@ func TestCtlErrors(t *testing.T) {
 		{`{"command":"initiate","name":"x","timeout":"soon"}`, `refserver: timeout "soon": want a duration`},
 		{`{"command":"initiate","name":"no-such-connection","timeout":"1s"}`, "refserver: initiate no-such-connection: "},
 		{`{"command":"terminate","name":"no-such-connection","timeout":"1s"}`, "refserver: terminate no-such-connection: "},
+		{`{"command":"rekey"}`, "refserver: rekey needs a connection name"},
+		{`{"command":"rekey","name":"default","child":"net","ike":true}`, "refserver: rekey takes a child or ike, not both"},
+		{`{"command":"rekey","name":"default","timeout":"5s"}`, "refserver: rekey takes no timeout: it starts the rekey and does not wait"},
+		{`{"command":"initiate","name":"default","ike":true}`, "refserver: initiate takes no ike"},
+		{`{"command":"list-sas","ike":true}`, "refserver: list-sas takes no ike"},
+		{`{"command":"rekey","name":"no-such-connection","ike":true}`, "refserver: rekey no-such-connection: ike: "},
 	} {
 		r := rawCtl(t, ts.ctl, tc.line)
 		if r.OK || !strings.HasPrefix(r.Error, tc.want) {
@@ -427,6 +435,15 @@ func TestCtlErrors(t *testing.T) {
 		{[]string{"--bogus"}, 2, "flag provided but not defined"},
 		{[]string{"initiate", "no-such-connection", "--timeout", "1s"}, 1, "refserver: initiate no-such-connection: "},
 		{[]string{"terminate", "no-such-connection", "--child", "net"}, 1, "refserver: terminate no-such-connection: "},
+		{[]string{"rekey"}, 2, "rekey takes one connection name"},
+		{[]string{"rekey", "a", "b"}, 2, "rekey takes one connection name"},
+		{[]string{"rekey", "default", "--child", "net", "--ike"}, 2, "rekey takes --child or --ike, not both"},
+		{[]string{"rekey", "default", "--timeout", "5s"}, 2, "rekey takes no --json or --timeout"},
+		{[]string{"rekey", "default", "--json"}, 2, "rekey takes no --json or --timeout"},
+		{[]string{"rekey", "default", "--count", "2"}, 2, "rekey takes no --count"},
+		{[]string{"initiate", "default", "--ike"}, 2, "initiate takes no --ike"},
+		{[]string{"stats", "--ike"}, 2, "stats takes no --ike"},
+		{[]string{"rekey", "no-such-connection", "--ike"}, 1, "refserver: rekey no-such-connection: ike: "},
 	} {
 		_, errOut, code := runCtlT(t, ts.ctl, tc.args...)
 		if code != tc.code || !strings.Contains(errOut, tc.want) {

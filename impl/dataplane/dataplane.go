@@ -93,6 +93,12 @@ type Config struct {
 	// once): the Child SA must be rekeyed (RFC 4303 section 3.3.3). It is
 	// called on packet goroutines and must not block.
 	Exhausted func(spiOut uint32, hard bool)
+	// Limit is told when either SA of a pair reaches the pair's soft volume
+	// limit (hard false, once) and its hard one (hard true, once; the pair
+	// then carries no more packets): Child.SoftBytes and the like. The pair
+	// is named by its inbound SPI. It is called on packet goroutines and
+	// must not block.
+	Limit func(spiIn uint32, hard bool)
 	// Logger receives installs, removals and, rate-limited, the audit
 	// records of dropped packets (nil: none).
 	Logger hclog.Logger

@@ -71,8 +71,21 @@ type end struct {
 	mu       sync.Mutex
 	unknown  []uint32
 	exhaust  []bool
+	limits   []limitCall
 	child    dataplane.Child
 	openedMu sync.Mutex
+}
+
+// limitCall is one Config.Limit call.
+type limitCall struct {
+	spiIn uint32
+	hard  bool
+}
+
+func (e *end) limitCalls() []limitCall {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	return slices.Clone(e.limits)
 }
 
 func (e *end) unknownSPIs() []uint32 {
@@ -99,6 +112,9 @@ type labOptions struct {
 	entries []policy.Entry
 	soft    uint64 // SoftLimit
 	noDevB  bool   // B's device cannot be opened
+	// limitsA are the volume limits of A's pair: soft and hard bytes,
+	// soft and hard packets.
+	limitsA [4]uint64
 }
 
 func newLab(t *testing.T, o labOptions) *lab {
@@ -152,6 +168,8 @@ func newLab(t *testing.T, o labOptions) *lab {
 		Local: netip.AddrPortFrom(outerB, port), Remote: netip.AddrPortFrom(outerA, port), UDPEncap: o.encap,
 		Encr: s.encr, Integ: s.integ, ESN: s.esn, InEnc: s.encAB, InInteg: s.intAB, OutEnc: s.encBA, OutInteg: s.intBA,
 		LocalTS: []policy.TS{ts4B}, RemoteTS: []policy.TS{ts4A}}
+	l.a.child.SoftBytes, l.a.child.HardBytes, l.a.child.SoftPackets, l.a.child.HardPackets =
+		o.limitsA[0], o.limitsA[1], o.limitsA[2], o.limitsA[3]
 	if o.mode == esp.Tunnel {
 		l.a.child.LocalTS = append(l.a.child.LocalTS, ts6A)
 		l.a.child.RemoteTS = append(l.a.child.RemoteTS, ts6B)
@@ -192,6 +210,11 @@ func (l *lab) newEnd(dev string, addr netip.Addr, o labOptions, echo, failDev bo
 		Exhausted: func(spi uint32, hard bool) {
 			e.mu.Lock()
 			e.exhaust = append(e.exhaust, hard)
+			e.mu.Unlock()
+		},
+		Limit: func(spiIn uint32, hard bool) {
+			e.mu.Lock()
+			e.limits = append(e.limits, limitCall{spiIn, hard})
 			e.mu.Unlock()
 		},
 	})
@@ -746,5 +769,184 @@ func TestNoDevice(t *testing.T) {
 	eventually(t, "undeliverable", func() bool { return l.b.dp.Stats().InUndeliverable == 1 })
 	if sb := childStats(t, l.b); sb.Undeliverable != 1 || sb.PacketsIn != 1 {
 		t.Errorf("B: %+v", sb)
+	}
+}
+
+// espTo returns the SPIs of the ESP packets that crossed the network to
+// dst, in order.
+func (l *lab) espTo(dst netip.Addr) []uint32 {
+	var spis []uint32
+	for _, p := range l.sent() {
+		if p.Dst.Addr() == dst && len(p.Data) >= 4 {
+			spis = append(spis, binary.BigEndian.Uint32(p.Data))
+		}
+	}
+	return spis
+}
+
+// TestOutboundLater is a Child SA rekey as its responder sees it (RFC 7296
+// section 2.8): A installs the new pair with its outbound SA held back, B
+// (the initiator) installs its side normally. B's traffic arrives on A's new
+// inbound SA at once; A keeps sending on the old SA until ActivateOutbound,
+// then on the new one; removing the old pair leaves the new one working.
+func TestOutboundLater(t *testing.T) {
+	l := newLab(t, labOptions{suite: cbc})
+	const newA, newB = 0xa2000001, 0xb2000001
+	na, nb := l.a.child, l.b.child
+	na.SPIIn, na.SPIOut, na.UniqueID, na.OutboundLater = newA, newB, 3, true
+	nb.SPIIn, nb.SPIOut, nb.UniqueID = newB, newA, 4
+	if err := l.a.dp.Install(na); err != nil {
+		t.Fatal(err)
+	}
+	if err := l.b.dp.Install(nb); err != nil {
+		t.Fatal(err)
+	}
+	if st, _ := l.a.dp.ChildStats(newA); !st.OutboundHeld {
+		t.Errorf("A's new pair: OutboundHeld false")
+	}
+	if p := l.a.dp.SPD()[0].Pairs; len(p) != 2 || p[0][0] != cbc.spiA || p[1][0] != newA {
+		t.Errorf("A's entry pairs %x, want the old pair first", p)
+	}
+
+	fromA := func(what string, wantSPI uint32) {
+		t.Helper()
+		before := len(l.espTo(outerB))
+		p := udpPacket(t, innerA4, innerB4, 1, 2, what)
+		l.a.dev.Inject(p)
+		recvExactly(t, l.b.dev, p)
+		spis := l.espTo(outerB)
+		if len(spis) != before+1 || spis[len(spis)-1] != wantSPI {
+			t.Errorf("%s: A sent on %x, want %08x last", what, spis[before:], wantSPI)
+		}
+	}
+	fromA("held back", cbc.spiB)
+	// B sends on its newest pair: A's new inbound SA takes it.
+	back := udpPacket(t, innerB4, innerA4, 2, 1, "to the new inbound SA")
+	l.b.dev.Inject(back)
+	recvExactly(t, l.a.dev, back)
+	if st, _ := l.a.dp.ChildStats(newA); st.PacketsIn != 1 || st.PacketsOut != 0 {
+		t.Errorf("A's new pair: %d in, %d out; want 1 and 0", st.PacketsIn, st.PacketsOut)
+	}
+
+	if err := l.a.dp.ActivateOutbound(newA); err != nil {
+		t.Fatal(err)
+	}
+	if st, _ := l.a.dp.ChildStats(newA); st.OutboundHeld {
+		t.Error("A's new pair still held after ActivateOutbound")
+	}
+	fromA("activated", newB)
+	if err := l.a.dp.Remove(cbc.spiA); err != nil {
+		t.Fatal(err)
+	}
+	fromA("old pair removed", newB)
+	if st, _ := l.a.dp.ChildStats(newA); st.PacketsOut != 2 {
+		t.Errorf("A's new pair sent %d, want 2", st.PacketsOut)
+	}
+	if err := l.a.dp.ActivateOutbound(cbc.spiA); !errors.Is(err, dataplane.ErrNotInstalled) {
+		t.Errorf("ActivateOutbound of a removed pair: %v", err)
+	}
+}
+
+// TestOutboundLaterAlone: a pair installed with OutboundLater whose entry
+// has no other pair (the old one removed before it was activated) carries
+// the traffic: nothing else could.
+func TestOutboundLaterAlone(t *testing.T) {
+	l := newLab(t, labOptions{suite: gcm})
+	const newA, newB = 0xa2000002, 0xb2000002
+	na, nb := l.a.child, l.b.child
+	na.SPIIn, na.SPIOut, na.OutboundLater = newA, newB, true
+	nb.SPIIn, nb.SPIOut = newB, newA
+	for _, c := range []struct {
+		e *end
+		c dataplane.Child
+	}{{l.a, na}, {l.b, nb}} {
+		if err := c.e.dp.Install(c.c); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := l.a.dp.Remove(gcm.spiA); err != nil {
+		t.Fatal(err)
+	}
+	p := udpPacket(t, innerA4, innerB4, 1, 2, "only the held pair is left")
+	l.a.dev.Inject(p)
+	recvExactly(t, l.b.dev, p)
+	if spis := l.espTo(outerB); len(spis) != 1 || spis[0] != newB {
+		t.Errorf("A sent on %x, want %08x", spis, newB)
+	}
+	if st, _ := l.a.dp.ChildStats(newA); !st.OutboundHeld || st.PacketsOut != 1 {
+		t.Errorf("A's new pair: held %v, %d out", st.OutboundHeld, st.PacketsOut)
+	}
+}
+
+// TestPacketLimits: A's pair has a soft limit of 2 packets and a hard one
+// of 4. Its outbound SA reaches both: the key exchange is told once for
+// each, and past the hard limit the pair refuses packets both ways
+// (RFC7296-2.8-1).
+func TestPacketLimits(t *testing.T) {
+	l := newLab(t, labOptions{suite: cbc, limitsA: [4]uint64{0, 0, 2, 4}})
+	for i := range 4 {
+		p := udpPacket(t, innerA4, innerB4, 1, uint16(i), "counted")
+		l.a.dev.Inject(p)
+		recvExactly(t, l.b.dev, p)
+		switch i {
+		case 0:
+			if got := l.a.limitCalls(); len(got) != 0 {
+				t.Errorf("after 1 packet: %v", got)
+			}
+		case 1:
+			if got := l.a.limitCalls(); !slices.Equal(got, []limitCall{{cbc.spiA, false}}) {
+				t.Errorf("after 2 packets: %v, want one soft", got)
+			}
+		}
+	}
+	want := []limitCall{{cbc.spiA, false}, {cbc.spiA, true}}
+	if got := l.a.limitCalls(); !slices.Equal(got, want) {
+		t.Errorf("after 4 packets: %v, want %v", got, want)
+	}
+	for i := range 2 {
+		l.a.dev.Inject(udpPacket(t, innerA4, innerB4, 1, uint16(10+i), "refused"))
+	}
+	eventually(t, "A refuses two packets out", func() bool { return l.a.dp.Stats().OutExpired == 2 })
+	back := udpPacket(t, innerB4, innerA4, 2, 1, "refused in")
+	l.b.dev.Inject(back)
+	eventually(t, "A refuses one packet in", func() bool { return l.a.dp.Stats().InExpired == 1 })
+	expectNothing(t, l.b.dev)
+	expectNothing(t, l.a.dev)
+	st := childStats(t, l.a)
+	if st.PacketsOut != 4 || st.PacketsIn != 0 || st.Expired != 3 || !st.SoftLimit || !st.HardLimit {
+		t.Errorf("A: %+v", st)
+	}
+	if got := l.a.limitCalls(); !slices.Equal(got, want) {
+		t.Errorf("after the refused packets: %v, want %v", got, want)
+	}
+	if got := l.b.limitCalls(); len(got) != 0 {
+		t.Errorf("B, without limits, told %v", got)
+	}
+}
+
+// TestByteLimits: each SA counts on its own. A's pair has a soft limit of
+// two packets' octets and a hard one just over three: its inbound SA
+// reaches the soft one, and neither SA reaches the hard one although the
+// two together carry more.
+func TestByteLimits(t *testing.T) {
+	size := uint64(len(udpPacket(t, innerB4, innerA4, 2, 1, "sized")))
+	l := newLab(t, labOptions{suite: gcm, limitsA: [4]uint64{2 * size, 3*size + 1, 0, 0}})
+	for i := range 3 {
+		p := udpPacket(t, innerB4, innerA4, 2, 1, "sized")
+		l.b.dev.Inject(p)
+		recvExactly(t, l.a.dev, p)
+		if got := l.a.limitCalls(); i < 1 && len(got) != 0 || i >= 1 && !slices.Equal(got, []limitCall{{gcm.spiA, false}}) {
+			t.Errorf("after %d packets in: %v", i+1, got)
+		}
+	}
+	p := udpPacket(t, innerA4, innerB4, 1, 2, "sized")
+	l.a.dev.Inject(p)
+	recvExactly(t, l.b.dev, p)
+	st := childStats(t, l.a)
+	if st.BytesIn != 3*size || st.BytesOut != size || st.HardLimit || st.Expired != 0 {
+		t.Errorf("A: %+v", st)
+	}
+	if got := l.a.limitCalls(); !slices.Equal(got, []limitCall{{gcm.spiA, false}}) {
+		t.Errorf("Limit calls %v, want one soft", got)
 	}
 }

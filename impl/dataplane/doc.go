@@ -52,6 +52,19 @@
 // esp.Outbound. Remove takes the pair out again, and the entry with its last
 // pair.
 //
+// # Rekeying (RFC 7296 section 2.8)
+//
+// A rekeyed Child SA is a new pair of the same entry: installed normally it
+// takes the entry's outbound traffic at once (RFC7296-2.8-10, the
+// initiator). Installed with Child.OutboundLater (the responder, which must
+// accept traffic on the new SA at once, RFC7296-2.8-9, but may defer
+// sending on it, RFC7296-2.8-12) its inbound SA works at once while the
+// entry's outbound traffic stays on the older pairs until ActivateOutbound
+// names it (SAD.InstallPairOutboundLater). A held pair with no older pair
+// in its entry (the old one was removed first, or there was none) carries
+// the traffic, since nothing else could. Removing the old pair leaves the
+// new one as it is.
+//
 // Traffic selectors become an SPD entry through policy.SelectorsFromTS: the
 // selectors of one Child SA that share a protocol and port ranges become one
 // entry with their address ranges merged (a packet's addresses are of one
@@ -90,6 +103,22 @@
 // the SA's sequence numbers reach the soft limit the key exchange is told
 // once (Config.Exhausted, hard = false); past the hard limit every packet is
 // refused and the key exchange is told once more (hard = true).
+//
+// # Volume limits (RFC 4301 section 4.4.2.1)
+//
+// A pair may carry soft and hard limits in octets and packets
+// (Child.SoftBytes, HardBytes, SoftPackets, HardPackets; swanctl.conf's
+// rekey_bytes, life_bytes, rekey_packets, life_packets). Each SA of the
+// pair counts on its own, as strongSwan's kernel SAs do: the limit is
+// reached when either the inbound or the outbound SA has carried that much.
+// The octets are those ChildStats shows (the ESP payload: the IP packet in
+// tunnel mode, the upper-layer segment in transport mode), which is what
+// strongSwan counts, not the padded plaintext of RFC4301-4.4.2.1-4 (a
+// SHOULD; RFC4301-4.4.2.1-5 expects both ends to count differently). The
+// key exchange is told once at the soft limit (Config.Limit, hard = false:
+// a rekey is due, RFC4301-4.4.2.1-6) and once at the hard one (hard =
+// true); from then on the pair refuses every packet both ways
+// (RFC7296-2.8-1: an expired SA MUST NOT be used), counted as expired.
 //
 // # Inbound processing (RFC 4301 section 5.2)
 //
@@ -137,8 +166,8 @@
 //
 // # Not here
 //
-// Trap policies (acquires), SA lifetimes in bytes and time (the key
-// exchange's), fragmentation and PMTU discovery (RFC 4301 section 8: the
+// Trap policies (acquires), SA lifetimes in time (the key exchange's),
+// fragmentation and PMTU discovery (RFC 4301 section 8: the
 // device's MTU should leave room for the ESP overhead), ICMP error
 // processing (RFC 4301 section 6), DSCP and ECN handling, clear inbound
 // traffic (the kernel handles it: this data plane sees only ESP), traffic

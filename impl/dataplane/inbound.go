@@ -65,6 +65,14 @@ func (d *DataPlane) HandleESP(local, remote netip.AddrPort, packet []byte) {
 		return
 	}
 	ch := sa.Data.(*child)
+	if ch.limitHardTold.Load() {
+		// RFC7296-2.8-1: an SA whose lifetime expired MUST NOT be used.
+		ch.expired.Add(1)
+		d.st.inExpired.Add(1)
+		d.auditf("ESP packet dropped: the Child SA reached its hard volume limit", "child_sa", ch.String(),
+			"src", remote.String(), "dst", local.String())
+		return
+	}
 	// RFC 4303 section 3.4: the anti-replay check, the ICV, decryption;
 	// esp counts each failure (replay drops, ICV failures, malformed).
 	r, err := ch.in.Open(packet)
@@ -74,6 +82,10 @@ func (d *DataPlane) HandleESP(local, remote netip.AddrPort, packet []byte) {
 		d.auditf("ESP packet dropped", "child_sa", ch.String(), "seq", r.Seq,
 			"src", remote.String(), "dst", local.String(), "error", err)
 		return
+	}
+	if !ch.lim.none() {
+		st := ch.in.Stats()
+		d.checkLimits(ch, st.Octets, st.Packets)
 	}
 	// RFC4303-2.6-2: a dummy packet is discarded without an error.
 	if r.Dummy {

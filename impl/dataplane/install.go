@@ -41,7 +41,35 @@ type Child struct {
 	// LocalTS and RemoteTS are the negotiated traffic selectors, this
 	// end's and the peer's.
 	LocalTS, RemoteTS []policy.TS
+	// OutboundLater holds the outbound SA back: the inbound SA takes its
+	// packets at once, but the traffic of the pair's SPD entry keeps going
+	// to the pairs installed before it until ActivateOutbound (the
+	// responder of a Child SA rekey, RFC 7296 section 2.8; see
+	// policy.SAD.InstallPairOutboundLater, which also says what happens
+	// when there is no older pair: the held SA carries the traffic).
+	OutboundLater bool
+	// Volume limits of each SA of the pair (0: none), in the octets and
+	// packets that ChildStats counts: when either SA reaches a soft limit,
+	// Config.Limit is told once (hard false); when either reaches a hard
+	// limit, it is told once more (hard true) and the pair carries no more
+	// packets (RFC 4301 section 4.4.2.1, RFC7296-2.8-1).
+	SoftBytes, HardBytes, SoftPackets, HardPackets uint64
 }
+
+// limits are a pair's volume limits (0: none).
+type limits struct {
+	softBytes, hardBytes, softPackets, hardPackets uint64
+}
+
+// reached reports whether an SA that has carried octets and packets has
+// reached the soft and the hard limits.
+func (l limits) reached(octets, packets uint64) (soft, hard bool) {
+	soft = l.softBytes > 0 && octets >= l.softBytes || l.softPackets > 0 && packets >= l.softPackets
+	hard = l.hardBytes > 0 && octets >= l.hardBytes || l.hardPackets > 0 && packets >= l.hardPackets
+	return soft, hard
+}
+
+func (l limits) none() bool { return l == limits{} }
 
 // child is an installed Child SA pair.
 type child struct {
@@ -63,6 +91,12 @@ type child struct {
 
 	undeliverable, sendErrors atomic.Uint64
 	softTold, hardTold        atomic.Bool
+	// lim are the volume limits; limitSoftTold and limitHardTold say that
+	// Config.Limit was told (expired: the pair carries no more packets),
+	// and expired counts the packets refused since.
+	lim                          limits
+	limitSoftTold, limitHardTold atomic.Bool
+	expired                      atomic.Uint64
 }
 
 func (c *child) String() string {
@@ -100,7 +134,8 @@ func (d *DataPlane) Install(c Child) error {
 	}
 	ch := &child{conn: c.Connection, name: c.Name, id: c.UniqueID, spiIn: c.SPIIn, spiOut: c.SPIOut,
 		mode: c.Mode, installed: time.Now(),
-		localTS: slices.Clone(c.LocalTS), remoteTS: slices.Clone(c.RemoteTS)}
+		localTS: slices.Clone(c.LocalTS), remoteTS: slices.Clone(c.RemoteTS),
+		lim: limits{softBytes: c.SoftBytes, hardBytes: c.HardBytes, softPackets: c.SoftPackets, hardPackets: c.HardPackets}}
 	var err error
 	ch.in, err = esp.NewInbound(esp.Config{SPI: c.SPIIn, Encr: c.Encr, EncrKey: c.InEnc, Integ: c.Integ,
 		IntegKey: c.InInteg, ESN: c.ESN, Mode: c.Mode}, esp.InboundOptions{ReplayWindow: d.cfg.ReplayWindow})
@@ -144,7 +179,11 @@ func (d *DataPlane) Install(c Child) error {
 		}
 		ch.entries = append(ch.entries, e)
 	}
-	if err := d.db.SAD.InstallPair(ch.entries[0].name, ch.inSA, ch.outSA); err != nil {
+	install := d.db.SAD.InstallPair
+	if c.OutboundLater {
+		install = d.db.SAD.InstallPairOutboundLater
+	}
+	if err := install(ch.entries[0].name, ch.inSA, ch.outSA); err != nil {
 		d.dropEntries(ch.entries)
 		return fmt.Errorf("dataplane: Child SA %s: %w", ch, err)
 	}
@@ -158,8 +197,53 @@ func (d *DataPlane) Install(c Child) error {
 	}
 	d.log.Info("Child SA installed", "child_sa", ch.String(), "mode", c.Mode.String(), "encap", encap,
 		"local", local.String(), "remote", remote.String(), "spd_entry", ch.entries[0].name,
-		"sa", ch.inSA.String())
+		"sa", ch.inSA.String(), "outbound_later", c.OutboundLater)
 	return nil
+}
+
+// ActivateOutbound lets the outbound SA of the pair whose inbound SPI is
+// spiIn take the traffic of its SPD entry: the pair becomes the newest of
+// the entry, in place of those installed before it (RFC 7296 section 2.8:
+// after a rekey, the new SA replaces the old one). It is how a pair
+// installed with OutboundLater starts sending; on another pair it makes
+// that pair the newest again.
+func (d *DataPlane) ActivateOutbound(spiIn uint32) error {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if d.closed {
+		return ErrClosed
+	}
+	ch := d.children[spiIn]
+	if ch == nil {
+		return fmt.Errorf("dataplane: inbound SPI %08x: %w", spiIn, ErrNotInstalled)
+	}
+	if err := d.db.SAD.ActivateOutbound(spiIn); err != nil {
+		return fmt.Errorf("dataplane: Child SA %s: %w", ch, err)
+	}
+	d.log.Info("Child SA takes the outbound traffic", "child_sa", ch.String(), "spd_entry", ch.entries[0].name)
+	return nil
+}
+
+// checkLimits tells the key exchange, once each, that an SA of the pair
+// has carried octets and packets up to its soft or hard volume limit
+// (RFC4301-4.4.2.1-6: the soft lifetime warns that a replacement SA is due;
+// the hard one ends the SA). It runs on packet goroutines.
+func (d *DataPlane) checkLimits(ch *child, octets, packets uint64) {
+	soft, hard := ch.lim.reached(octets, packets)
+	if soft && ch.limitSoftTold.CompareAndSwap(false, true) {
+		d.log.Info("Child SA at its soft volume limit: rekey due", "child_sa", ch.String(),
+			"bytes", octets, "packets", packets)
+		if d.cfg.Limit != nil {
+			d.cfg.Limit(ch.spiIn, false)
+		}
+	}
+	if hard && ch.limitHardTold.CompareAndSwap(false, true) {
+		d.log.Warn("Child SA at its hard volume limit: it carries no more packets", "child_sa", ch.String(),
+			"bytes", octets, "packets", packets)
+		if d.cfg.Limit != nil {
+			d.cfg.Limit(ch.spiIn, true)
+		}
+	}
 }
 
 func checkChild(c Child) error {

@@ -123,8 +123,18 @@ func (d *DataPlane) output(pkt []byte, fromDevice bool) error {
 	return d.seal(dec.SA.Data.(*child), dec.SA, pkt)
 }
 
+// errExpired is refused traffic on a pair past its hard volume limit.
+var errExpired = errors.New("dataplane: the Child SA reached its hard volume limit")
+
 // seal protects pkt with the pair's outbound SA and sends it.
 func (d *DataPlane) seal(ch *child, sa *policy.SA, pkt []byte) error {
+	if ch.limitHardTold.Load() {
+		// RFC7296-2.8-1: an SA whose lifetime expired MUST NOT be used.
+		ch.expired.Add(1)
+		d.st.outExpired.Add(1)
+		d.auditf("outbound packet dropped: the Child SA reached its hard volume limit", "child_sa", ch.String())
+		return errExpired
+	}
 	bp := getBuf()
 	s, err := ch.out.SealPacket((*bp)[:0], pkt)
 	defer putBuf(bp, s.Packet)
@@ -150,6 +160,10 @@ func (d *DataPlane) seal(ch *child, sa *policy.SA, pkt []byte) error {
 		if d.cfg.Exhausted != nil {
 			d.cfg.Exhausted(ch.spiOut, false)
 		}
+	}
+	if !ch.lim.none() {
+		st := ch.out.Stats()
+		d.checkLimits(ch, st.Octets, st.Packets)
 	}
 	if err := d.send(sa, s.Packet); err != nil {
 		ch.sendErrors.Add(1)

@@ -15,10 +15,10 @@ import (
 type counters struct {
 	deviceRead, deviceWritten, deviceErrors, rawErrors atomic.Uint64
 
-	outMalformed, outDiscarded, outBypassed, outNoSA, outSeqExhausted, outSendErrors, outSent atomic.Uint64
+	outMalformed, outDiscarded, outBypassed, outNoSA, outSeqExhausted, outExpired, outSendErrors, outSent atomic.Uint64
 
-	inShort, inUnknownSPI, inESPErrors, inDummies, inMalformedInner, inSelectorDrops atomic.Uint64
-	inDelivered, inUndeliverable, echoReplies                                        atomic.Uint64
+	inShort, inUnknownSPI, inExpired, inESPErrors, inDummies, inMalformedInner, inSelectorDrops atomic.Uint64
+	inDelivered, inUndeliverable, echoReplies                                                   atomic.Uint64
 }
 
 // Stats are the data plane's counters. Each packet is counted once on its
@@ -42,11 +42,13 @@ type Stats struct {
 	OutBypassed     uint64 // a BYPASS entry: nothing leaves the device in the clear
 	OutNoSA         uint64 // a PROTECT entry without SA (no trap: dropped)
 	OutSeqExhausted uint64 // the SA's sequence numbers ran out
+	OutExpired      uint64 // the pair reached its hard volume limit (RFC7296-2.8-1)
 	OutSendErrors   uint64 // the socket refused the ESP packet
 
 	// Inbound (RFC 4301 section 5.2).
 	InShort          uint64 // shorter than an ESP header
 	InUnknownSPI     uint64 // no SA has the SPI (RFC4303-3.4.2-1)
+	InExpired        uint64 // the pair reached its hard volume limit (RFC7296-2.8-1)
 	InESPErrors      uint64 // replayed, failed ICV, malformed: per SA in ChildStats
 	InDummies        uint64 // dummy packets (Next Header 59), dropped silently
 	InMalformedInner uint64 // the decrypted packet is unreadable
@@ -73,9 +75,10 @@ func (d *DataPlane) Stats() Stats {
 		DeviceErrors: s.deviceErrors.Load(), RawErrors: s.rawErrors.Load(),
 		OutSent: s.outSent.Load(), OutMalformed: s.outMalformed.Load(), OutDiscarded: s.outDiscarded.Load(),
 		OutBypassed: s.outBypassed.Load(), OutNoSA: s.outNoSA.Load(), OutSeqExhausted: s.outSeqExhausted.Load(),
-		OutSendErrors: s.outSendErrors.Load(),
-		InShort:       s.inShort.Load(), InUnknownSPI: s.inUnknownSPI.Load(), InESPErrors: s.inESPErrors.Load(),
-		InDummies: s.inDummies.Load(), InMalformedInner: s.inMalformedInner.Load(),
+		OutExpired: s.outExpired.Load(), OutSendErrors: s.outSendErrors.Load(),
+		InShort: s.inShort.Load(), InUnknownSPI: s.inUnknownSPI.Load(), InExpired: s.inExpired.Load(),
+		InESPErrors: s.inESPErrors.Load(),
+		InDummies:   s.inDummies.Load(), InMalformedInner: s.inMalformedInner.Load(),
 		InSelectorDrops: s.inSelectorDrops.Load(), InDelivered: s.inDelivered.Load(),
 		InUndeliverable: s.inUndeliverable.Load(), EchoReplies: s.echoReplies.Load(),
 		SPDUnmatchedOut: unmatched,
@@ -109,6 +112,14 @@ type ChildStats struct {
 	// Outbound: socket errors, packets refused past the last sequence
 	// number, and the last sequence number used.
 	SendErrors, SeqExhausted, SeqOut uint64
+	// OutboundHeld says that the pair was installed with OutboundLater and
+	// its outbound SA does not take its entry's traffic yet (unless no
+	// other pair can). SoftLimit and HardLimit say that a volume limit was
+	// reached (and told); Expired counts the packets refused, both ways,
+	// since the hard one.
+	OutboundHeld         bool
+	SoftLimit, HardLimit bool
+	Expired              uint64
 }
 
 func (ch *child) stats() ChildStats {
@@ -122,6 +133,8 @@ func (ch *child) stats() ChildStats {
 		ReplayDrops: in.ReplayDrops, ICVFailures: in.ICVFailures, Malformed: in.Malformed, DummiesIn: in.Dummies,
 		SelectorDrops: sc.Outside + sc.Mismatch, Undeliverable: ch.undeliverable.Load(),
 		SendErrors: ch.sendErrors.Load(), SeqExhausted: out.SeqExhausted, SeqOut: out.Seq,
+		OutboundHeld: ch.inSA.OutboundHeld(), SoftLimit: ch.limitSoftTold.Load(), HardLimit: ch.limitHardTold.Load(),
+		Expired: ch.expired.Load(),
 	}
 }
 

@@ -59,6 +59,25 @@ type ChildUp struct {
 	// and the peer's, for the data plane's SPD entry, SAD selectors and
 	// routes (RFC 4301 section 4.4.2, RFC4301-4.4.2-2).
 	LocalSel, RemoteSel []TrafficSelector
+	// OutboundLater says that only the inbound SA takes effect now: the
+	// outbound SA replaces the older pair's for the same traffic only when a
+	// ChildOutbound action names this pair. The responder of a Child SA
+	// rekey waits so until the initiator deletes the old pair, since the
+	// initiator may not have installed the new inbound SA before (RFC 7296
+	// section 2.8).
+	OutboundLater bool
+	// Limits the data plane watches (0: none): when either SA of the pair
+	// has carried this many octets or packets, it calls Engine.ChildLimit
+	// once for the soft limit and once for the hard one (RFC 7296 section
+	// 2.8: SAs are rekeyed, or die, by lifetime in octets as well as time).
+	SoftBytes, HardBytes, SoftPackets, HardPackets uint64
+}
+
+// ChildOutbound asks the driver to let the outbound SA of an installed pair
+// (named by Child.SPIIn) take its traffic, in place of the older pair's.
+type ChildOutbound struct {
+	IKE   SAInfo
+	Child ChildInfo
 }
 
 // ChildDown reports a Child SA pair removed.
@@ -74,11 +93,12 @@ type IKEDown struct {
 	Reason string
 }
 
-func (Send) isAction()      {}
-func (IKEKeys) isAction()   {}
-func (ChildUp) isAction()   {}
-func (ChildDown) isAction() {}
-func (IKEDown) isAction()   {}
+func (Send) isAction()          {}
+func (IKEKeys) isAction()       {}
+func (ChildUp) isAction()       {}
+func (ChildDown) isAction()     {}
+func (IKEDown) isAction()       {}
+func (ChildOutbound) isAction() {}
 
 // SAInfo describes an IKE SA for `refserver ctl list-sas`, in the terms
 // strongSwan's `swanctl --list-sas` uses, so that an interop test can compare

@@ -110,7 +110,7 @@ func (sa *ikeSA) connectionFor(idi Identity, idr *wire.ID) *Connection {
 	}
 	chosen := sa.suite.answer(wire.ProtoIKE, nil)
 	for _, c := range cands {
-		if _, err := selectProposal(c.Proposals, []wire.Proposal{chosen}, wire.ProtoIKE, false, sa.suite.KE); err != nil {
+		if _, err := selectProposal(c.Proposals, []wire.Proposal{chosen}, wire.ProtoIKE, propIKE, sa.suite.KE); err != nil {
 			continue
 		}
 		if !c.Remote.ID.IsZero() && !c.Remote.ID.Equal(idi) {
@@ -188,7 +188,7 @@ func (sa *ikeSA) processAuthRequest(now time.Time, in *inMsg) result {
 			resp = append(resp, r.resp...)
 		} else {
 			resp = append(resp, cps...)
-			res.extra = append(res.extra, sa.install(child))
+			res.extra = append(res.extra, sa.install(now, child))
 		}
 	}
 	res.resp = resp
@@ -245,7 +245,8 @@ func (sa *ikeSA) processAuthResponse(now time.Time, in *inMsg) result {
 		if err != nil {
 			res.outcome, res.reason = model.ChildFailed, err.Error()
 		} else {
-			res.extra = append(res.extra, sa.install(child))
+			child.initiated = true
+			res.extra = append(res.extra, sa.install(now, child))
 		}
 		sa.pendingChild = nil
 	}
@@ -277,19 +278,30 @@ func (e *Engine) sasByIdentity(local, remote Identity) []*ikeSA {
 	return out
 }
 
-// install records a Child SA and reports it to the driver.
-func (sa *ikeSA) install(c *childSA) Action {
+// install records a Child SA, starts its lifetime and reports it to the
+// driver.
+func (sa *ikeSA) install(now time.Time, c *childSA) Action {
 	sa.children = append(sa.children, c)
 	sa.e.childIn[c.spiIn] = c
+	sa.armChild(now, c)
+	if !c.outboundLater {
+		sa.e.outSeq++
+		c.outSeq = sa.e.outSeq
+	}
 	sa.e.log.Info("CHILD_SA established", "ike", sa.String(), "child", c.cfg.Name,
 		"spi_in", fmt.Sprintf("%08x", c.spiIn), "spi_out", fmt.Sprintf("%08x", c.spiOut),
 		"suite", c.suite.String(), "local_ts", tsStrings(c.localTS), "remote_ts", tsStrings(c.remoteTS))
 	up := ChildUp{IKE: sa.info(), Child: c.info(sa), Encr: c.suite.Encr, Integ: wire.AUTH_NONE,
-		LocalSel: slices.Clone(c.localTS), RemoteSel: slices.Clone(c.remoteTS)}
+		LocalSel: slices.Clone(c.localTS), RemoteSel: slices.Clone(c.remoteTS), OutboundLater: c.outboundLater}
 	if c.suite.hasInteg {
 		up.Integ = c.suite.Integ
 	}
-	if sa.role == model.Initiator {
+	if cfg := c.cfg; cfg != nil {
+		up.SoftBytes, up.HardBytes, up.SoftPackets, up.HardPackets = cfg.RekeyBytes, cfg.LifeBytes, cfg.RekeyPackets, cfg.LifePackets
+	}
+	// RFC7296-2.17-2: the first keys are for the SA from the initiator of
+	// the exchange that created the pair.
+	if c.initiated {
 		up.OutEnc, up.OutInteg, up.InEnc, up.InInteg = c.keys.EncI, c.keys.IntegI, c.keys.EncR, c.keys.IntegR
 	} else {
 		up.InEnc, up.InInteg, up.OutEnc, up.OutInteg = c.keys.EncI, c.keys.IntegI, c.keys.EncR, c.keys.IntegR

@@ -56,7 +56,7 @@ func (sa *ikeSA) respondChild(now time.Time, ps []wire.Payload) ([]wire.Payload,
 		return nil, nil, errNotify(wire.TS_UNACCEPTABLE, model.ChildFailed, "TSi %v / TSr %v: %v",
 			tsStrings(fromWire(tsi.Selectors)), tsStrings(fromWire(tsr.Selectors)), err)
 	}
-	s, err := selectProposal(cfg.ESPProposals, saP.Proposals, wire.ProtoESP, true, 0)
+	s, err := selectProposal(cfg.ESPProposals, saP.Proposals, wire.ProtoESP, propAuthChild, 0)
 	if err != nil {
 		return nil, nil, errNotify(wire.NO_PROPOSAL_CHOSEN, model.ChildFailed, "child %q: %v", cfg.Name, err)
 	}
@@ -102,7 +102,7 @@ func (sa *ikeSA) childAnswer(ch *Child, ps []wire.Payload) (*childSA, error) {
 	if err != nil {
 		return nil, fmt.Errorf("ike: Child SA %q: %w", ch.Name, err)
 	}
-	s, err := checkAnswer(saP, ch.ESPProposals, wire.ProtoESP, true)
+	s, err := checkAnswer(saP, ch.ESPProposals, wire.ProtoESP, propAuthChild)
 	if err != nil {
 		return nil, fmt.Errorf("ike: Child SA %q: %w", ch.Name, err)
 	}

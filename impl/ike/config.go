@@ -80,9 +80,12 @@ type Connection struct {
 	// sent when nothing was received for that long (RFC 7296 section 2.4).
 	// Zero disables liveness checks.
 	DPDDelay time.Duration
-	// ReauthTime, RekeyTime: not yet used (IKE SA rekeying arrives with the
-	// CREATE_CHILD_SA issue).
-	RekeyTime time.Duration
+	// RekeyTime is when the IKE SA is rekeyed (RFC 7296 section 2.8),
+	// minus a random part of up to RandTime so that the two ends do not
+	// start at the same moment (RFC7296-2.8-10); the IKE SA is deleted if
+	// it is still not rekeyed RekeyTime + OverTime after its creation. Zero
+	// RekeyTime: never rekeyed by time.
+	RekeyTime, OverTime, RandTime time.Duration
 }
 
 // AuthMethod is how one end proves its identity.
@@ -236,8 +239,14 @@ type Child struct {
 	RemoteTS     []TrafficSelector
 	ESPProposals []Proposal
 	StartAction  StartAction
-	RekeyTime    time.Duration
-	LifeTime     time.Duration
+	// Lifetimes (RFC 7296 section 2.8; swanctl.conf's names): the Child SA
+	// is rekeyed after RekeyTime minus a random part of up to RandTime, or
+	// when either of its SAs has carried RekeyBytes octets or RekeyPackets
+	// packets, and deleted at LifeTime, LifeBytes, LifePackets if not
+	// rekeyed by then. Zero: no limit of that kind.
+	RekeyTime, LifeTime, RandTime time.Duration
+	RekeyBytes, LifeBytes         uint64
+	RekeyPackets, LifePackets     uint64
 }
 
 // TrafficSelector is an address range with an IP protocol and a port range

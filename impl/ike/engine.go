@@ -56,6 +56,7 @@ type Engine struct {
 	cookies *cookieBaker
 	timers  timerHeap
 	nextID  uint64
+	outSeq  uint64 // see childSA.outSeq
 	stats   Stats
 
 	// token bucket for unauthenticated error responses
@@ -376,6 +377,11 @@ type result struct {
 	req     *queuedReq     // the request, when the transition sends one
 	reason  string         // why, for a refusal
 	extra   []Action       // reported after the message (keys, Child SAs)
+	// after: Child SAs to delete once the transition is taken (the old
+	// pair of a rekey, or our redundant one); recreate: a Child SA to
+	// create anew (after CHILD_SA_NOT_FOUND).
+	after    []*childSA
+	recreate *Child
 }
 
 func (sa *ikeSA) handleRequest(now time.Time, in *inMsg) []Action {
@@ -396,6 +402,8 @@ func (sa *ikeSA) handleRequest(now time.Time, in *inMsg) []Action {
 			res = sa.processAuthRequest(now, in)
 		case wire.INFORMATIONAL:
 			res = sa.processInformational(now, in)
+		case wire.CREATE_CHILD_SA:
+			res = sa.processCreateChild(now, in)
 		}
 	}
 	return sa.apply(now, x, model.RecvRequest, res, in)
@@ -422,6 +430,8 @@ func (sa *ikeSA) handleResponse(now time.Time, in *inMsg) []Action {
 		res = sa.processAuthResponse(now, in)
 	case wire.INFORMATIONAL:
 		res = sa.processInformationalResponse(now, in, out)
+	case wire.CREATE_CHILD_SA:
+		res = sa.processCreateChildResponse(now, in, out)
 	}
 	return sa.apply(now, x, model.RecvResponse, res, in)
 }
@@ -453,6 +463,20 @@ func (sa *ikeSA) apply(now time.Time, x model.Exchange, ev model.Event, res resu
 	}
 	acts = append(acts, res.extra...)
 	acts = append(acts, sa.setState(now, t)...)
+	if sa.state == model.Established {
+		var del []*childSA
+		for _, c := range res.after {
+			if sa.hasChild(c) && c.state != childDeleting {
+				del = append(del, c)
+			}
+		}
+		if len(del) > 0 {
+			acts = append(acts, sa.deleteChildren(now, del)...)
+		}
+		if res.recreate != nil {
+			acts = append(acts, sa.startCreate(now, &createCtx{cfg: res.recreate})...)
+		}
+	}
 	return append(acts, sa.pump(now)...)
 }
 
@@ -479,8 +503,14 @@ func (sa *ikeSA) setState(now time.Time, t model.Transition) []Action {
 	case model.Established:
 		if from != model.Established {
 			sa.established = now
+			sa.armIKE(now)
 			e.log.Info("IKE SA established", "ike", sa.String(), "local_id", sa.localID.String(),
 				"remote_id", sa.remoteID.String(), "suite", sa.suite.String())
+		}
+	case model.Rekeyed:
+		if from != model.Rekeyed {
+			// Replaced: no more rekeys; removed if its Delete never comes.
+			sa.rekeyAt, sa.expireAt = time.Time{}, now.Add(rekeyedIKETimeout)
 		}
 	case model.Deleted:
 		return append(acts, e.remove(sa, t.Rationale)...)
@@ -510,6 +540,11 @@ func (e *Engine) register(sa *ikeSA) {
 // remove forgets the SA and its Child SAs.
 func (e *Engine) remove(sa *ikeSA, reason string) []Action {
 	var acts []Action
+	if n := sa.liveSuccessor(); n != nil && len(sa.children) > 0 {
+		// RFC 7296 section 2.8.2: the peer deleted the old IKE SA before
+		// our rekey completed; its new IKE SA inherits the Child SAs.
+		sa.handOver(n)
+	}
 	info := sa.info()
 	for _, c := range sa.children {
 		delete(e.childIn, c.spiIn)
@@ -592,9 +627,18 @@ func (e *Engine) Initiate(now time.Time, conn, child string) ([]Action, error) {
 	if ch == nil && child != "" {
 		return nil, fmt.Errorf("ike: connection %q has no child %q", conn, child)
 	}
-	for _, sa := range e.sas {
-		if sa.conn == c && sa.state != model.Deleted {
-			return nil, fmt.Errorf("ike: connection %q already has IKE SA %s (%v); more Child SAs need CREATE_CHILD_SA, which is not built yet", conn, sa, sa.state)
+	for _, sa := range e.sasOf(c) {
+		switch sa.state {
+		case model.Established:
+			if ch == nil {
+				return nil, fmt.Errorf("ike: connection %q has IKE SA %s already", conn, sa)
+			}
+			// RFC 7296 section 1.3.1: another Child SA on the IKE SA.
+			return sa.startCreate(now, &createCtx{cfg: ch}), nil
+		case model.Rekeyed, model.Deleting, model.Deleted:
+			continue
+		default:
+			return nil, fmt.Errorf("ike: connection %q already has IKE SA %s (%v)", conn, sa, sa.state)
 		}
 	}
 	return e.initiate(now, c, ch)
@@ -721,7 +765,7 @@ func (h *timerHeap) Pop() any {
 // deadline is the SA's earliest timer.
 func (sa *ikeSA) deadline() time.Time {
 	var d time.Time
-	for _, t := range []time.Time{sa.halfOpenAt, sa.livenessAt, sa.keepaliveAt} {
+	for _, t := range []time.Time{sa.halfOpenAt, sa.livenessAt, sa.keepaliveAt, sa.lifetimeDeadline()} {
 		if !t.IsZero() && (d.IsZero() || t.Before(d)) {
 			d = t
 		}
@@ -771,6 +815,15 @@ func (sa *ikeSA) onTimer(now time.Time) []Action {
 	var acts []Action
 	if !sa.halfOpenAt.IsZero() && !now.Before(sa.halfOpenAt) {
 		return sa.giveUp(now, "half-open IKE SA timed out")
+	}
+	if sa.state == model.Rekeyed && !sa.expireAt.IsZero() && !now.Before(sa.expireAt) {
+		return sa.giveUp(now, "the replaced IKE SA was never deleted by the peer")
+	}
+	if sa.state == model.Established {
+		acts = append(acts, sa.lifetimes(now)...)
+		if !sa.registered || sa.state != model.Established {
+			return acts
+		}
 	}
 	if o := sa.out; o != nil && !now.Before(o.next) {
 		// RFC7296-2.4-8: retransmission intervals grow exponentially; the

@@ -58,6 +58,10 @@ type side struct {
 	dpd        time.Duration
 	cookies    bool
 	anyPeer    bool // remote_addrs = %any (a server that does not know its clients' addresses)
+	seed       uint64
+	// Lifetimes (zero: none).
+	ikeRekey, ikeRand                time.Duration
+	childRekey, childLife, childRand time.Duration
 }
 
 func left() side {
@@ -86,10 +90,11 @@ func (s side) config(t testing.TB, peer netip.Addr, seed uint64, log *bytes.Buff
 	c := &ike.Connection{Name: "lab",
 		LocalAddrs:  []netip.Prefix{netip.PrefixFrom(s.addr, s.addr.BitLen())},
 		RemoteAddrs: remote,
-		Proposals:   s.ike, DPDDelay: s.dpd,
+		Proposals:   s.ike, DPDDelay: s.dpd, RekeyTime: s.ikeRekey, RandTime: s.ikeRand, OverTime: s.ikeRekey / 10,
 		Local:  ike.AuthConfig{Auth: ike.AuthPSK, ID: mustID(t, s.id)},
 		Remote: ike.AuthConfig{Auth: ike.AuthPSK, ID: mustID(t, s.peerID)},
 		Children: []*ike.Child{{Name: "net", Mode: s.mode, ESPProposals: s.esp,
+			RekeyTime: s.childRekey, LifeTime: s.childLife, RandTime: s.childRand,
 			LocalTS: []ike.TrafficSelector{ts(t, s.lts)}, RemoteTS: []ike.TrafficSelector{ts(t, s.rts)}}},
 	}
 	return ike.Config{Connections: []*ike.Connection{c},
@@ -108,10 +113,14 @@ type pairT struct {
 func newPair(t testing.TB, l, r side) *pairT {
 	p := &pairT{net: iketest.New(), logL: &bytes.Buffer{}, logR: &bytes.Buffer{}}
 	var err error
-	if p.l, err = p.net.Add("left", l.addr, l.config(t, r.addr, 1, p.logL)); err != nil {
+	seedL, seedR := l.seed, r.seed
+	if seedL == 0 && seedR == 0 {
+		seedL, seedR = 1, 2
+	}
+	if p.l, err = p.net.Add("left", l.addr, l.config(t, r.addr, seedL, p.logL)); err != nil {
 		t.Fatal(err)
 	}
-	if p.r, err = p.net.Add("right", r.addr, r.config(t, l.addr, 2, p.logR)); err != nil {
+	if p.r, err = p.net.Add("right", r.addr, r.config(t, l.addr, seedR, p.logR)); err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() {

@@ -4,6 +4,7 @@ import (
 	"encoding/binary"
 	"fmt"
 	"net/netip"
+	"slices"
 	"time"
 
 	"github.com/ikev2ref/ikev2ref/impl/wire"
@@ -44,7 +45,7 @@ func (sa *ikeSA) processInformational(now time.Time, in *inMsg) result {
 					if c.state != "DELETING" {
 						mine = binary.BigEndian.AppendUint32(mine, c.spiIn)
 					}
-					extra = append(extra, sa.removeChild(c))
+					extra = append(extra, sa.removeChild(c)...)
 				}
 			}
 		case *wire.Notify:
@@ -76,7 +77,7 @@ func (sa *ikeSA) processInformationalResponse(now time.Time, in *inMsg, out *out
 		// arrives (its Delete names the peer's halves, now gone too).
 		for _, c := range out.children {
 			if sa.hasChild(c) {
-				res.extra = append(res.extra, sa.removeChild(c))
+				res.extra = append(res.extra, sa.removeChild(c)...)
 			}
 		}
 	}
@@ -101,7 +102,11 @@ func (sa *ikeSA) hasChild(c *childSA) bool {
 	return false
 }
 
-func (sa *ikeSA) removeChild(c *childSA) Action {
+// removeChild forgets a Child SA pair. If it was replaced by a pair whose
+// outbound SA waits (we answered the rekey), that one takes the traffic
+// now: the initiator has deleted the old pair, so it has the new one
+// (RFC 7296 section 2.8).
+func (sa *ikeSA) removeChild(c *childSA) []Action {
 	for i, x := range sa.children {
 		if x == c {
 			sa.children = append(sa.children[:i:i], sa.children[i+1:]...)
@@ -109,8 +114,22 @@ func (sa *ikeSA) removeChild(c *childSA) Action {
 		}
 	}
 	delete(sa.e.childIn, c.spiIn)
-	sa.e.log.Info("CHILD_SA deleted", "ike", sa.String(), "child", c.cfg.Name)
-	return ChildDown{IKE: sa.info(), Child: c.info(sa)}
+	var acts []Action
+	n := c.successor
+	if n == nil {
+		// The peer deleted a pair it was rekeying while we rekeyed it too:
+		// its rekey is complete, its new pair can carry our traffic.
+		n = c.peerRekey
+	}
+	if n != nil && n.outboundLater && sa.hasChild(n) {
+		n.outboundLater = false
+		sa.e.outSeq++
+		n.outSeq = sa.e.outSeq
+		acts = append(acts, ChildOutbound{IKE: sa.info(), Child: n.info(sa)})
+	}
+	sa.e.log.Info("CHILD_SA deleted", "ike", sa.String(), "child", c.cfg.Name, "id", c.id,
+		"spi_in", fmt.Sprintf("%08x", c.spiIn), "spi_out", fmt.Sprintf("%08x", c.spiOut))
+	return append(acts, ChildDown{IKE: sa.info(), Child: c.info(sa)})
 }
 
 // terminate deletes the IKE SA: with a Delete when it is established, at
@@ -126,16 +145,44 @@ func (sa *ikeSA) terminate(now time.Time) []Action {
 	return sa.apply(now, model.INFORMATIONAL, model.CmdTerminate, res, nil)
 }
 
-// deleteChildren sends a Delete of our inbound SPIs (RFC7296-2.4-11).
+// deleteChildren sends a Delete of our inbound SPIs (RFC7296-2.4-11). A
+// pair being deleted stops carrying our traffic at once when an older pair
+// of the same Child SA can take it (our redundant pair after a collision,
+// RFC 7296 section 2.8.1): its inbound SA stays until the response.
 func (sa *ikeSA) deleteChildren(now time.Time, cs []*childSA) []Action {
 	d := &wire.Delete{Protocol: wire.ProtoESP, SPISize: 4}
+	var acts []Action
 	for _, c := range cs {
-		c.state = "DELETING"
+		c.state = childDeleting
 		d.SPIs = append(d.SPIs, spiBytes(c.spiIn))
+		if r := sa.fallback(c); r != nil {
+			sa.e.outSeq++
+			r.outSeq = sa.e.outSeq
+			acts = append(acts, ChildOutbound{IKE: sa.info(), Child: r.info(sa)})
+		}
 	}
 	res := result{outcome: model.OK, req: &queuedReq{exchange: wire.INFORMATIONAL, kind: model.CmdChildDelete,
 		payloads: []wire.Payload{d}, children: cs}}
-	return sa.apply(now, model.INFORMATIONAL, model.CmdChildDelete, res, nil)
+	return append(acts, sa.apply(now, model.INFORMATIONAL, model.CmdChildDelete, res, nil)...)
+}
+
+// fallback is the pair of the same Child SA configuration that takes the
+// traffic of c, being deleted, if c carries it now: the one whose outbound
+// SA carried it last before, not being deleted itself.
+func (sa *ikeSA) fallback(c *childSA) *childSA {
+	var best *childSA
+	for _, x := range sa.children {
+		if x == c || x.cfg != c.cfg || x.outSeq == 0 || x.outboundLater {
+			continue
+		}
+		if x.outSeq > c.outSeq {
+			return nil // c does not carry the traffic
+		}
+		if x.state != childDeleting && (best == nil || x.outSeq > best.outSeq) {
+			best = x
+		}
+	}
+	return best
 }
 
 // UnknownESP is told by the data plane that an ESP packet arrived from peer
@@ -163,26 +210,63 @@ func (e *Engine) UnknownESP(now time.Time, peer netip.AddrPort, spi uint32) []Ac
 
 // ChildExhausted is told by the data plane that the outbound SA with SPI
 // spiOut nears (hard = false) or reached (hard = true) the end of its
-// sequence numbers, which never cycle (RFC4303-3.3.3-4): the Child SA must
-// be rekeyed before. Rekeying needs CREATE_CHILD_SA, which is not built
-// yet: a soft limit is logged, and at the hard limit the Child SA is deleted
-// (RFC7296-2.4-11), so that the peer stops using it too.
+// sequence numbers, which never cycle (RFC4303-3.3.3-4): at the soft limit
+// the Child SA is rekeyed, at the hard one it is deleted (RFC7296-2.4-11),
+// so that the peer stops using it too.
 func (e *Engine) ChildExhausted(now time.Time, spiOut uint32, hard bool) []Action {
 	for _, sa := range e.sasOrdered() {
-		c := sa.childByOut(spiOut)
-		if c == nil || c.state != "INSTALLED" {
-			continue
+		if c := sa.childByOut(spiOut); c != nil {
+			return sa.childLimit(now, c, hard, "sequence numbers")
 		}
-		if !hard {
-			e.log.Warn("Child SA sequence numbers running out: rekey due (CREATE_CHILD_SA is not built yet)",
-				"ike", sa.String(), "child", c.cfg.Name, "spi_out", fmt.Sprintf("%08x", spiOut))
-			return nil
-		}
-		e.log.Warn("Child SA sequence numbers exhausted: deleting it", "ike", sa.String(), "child", c.cfg.Name)
-		if sa.state != model.Established {
-			return nil
-		}
-		return sa.deleteChildren(now, []*childSA{c})
 	}
 	return nil
+}
+
+// ChildLimit is told by the data plane that the pair whose inbound SPI is
+// spiIn has carried its soft (hard = false) or hard limit of octets or
+// packets (ChildUp.SoftBytes and the like): the Child SA is rekeyed, or
+// deleted (RFC 7296 section 2.8).
+func (e *Engine) ChildLimit(now time.Time, spiIn uint32, hard bool) []Action {
+	sa, c := e.childSAByIn(spiIn)
+	if c == nil {
+		return nil
+	}
+	return sa.childLimit(now, c, hard, "octets or packets")
+}
+
+// Rekey rekeys the connection's IKE SA (ike) or its Child SAs named child
+// (RFC 7296 sections 1.3.2, 1.3.3), as the operator asks.
+func (e *Engine) Rekey(now time.Time, conn, child string, ike bool) ([]Action, error) {
+	c, err := e.connection(conn)
+	if err != nil {
+		return nil, err
+	}
+	var acts []Action
+	found := false
+	for _, sa := range e.sasOf(c) {
+		if sa.state != model.Established {
+			continue
+		}
+		if ike {
+			if sa.rekeying != nil {
+				return nil, fmt.Errorf("ike: IKE SA %s is being rekeyed already", sa)
+			}
+			found = true
+			acts = append(acts, sa.rekeyIKE(now)...)
+			continue
+		}
+		for _, ch := range slices.Clone(sa.children) {
+			if ch.cfg != nil && (child == "" || ch.cfg.Name == child) && ch.state == childInstalled && !ch.outboundLater {
+				found = true
+				acts = append(acts, sa.rekeyChild(now, ch)...)
+			}
+		}
+	}
+	if !found {
+		if ike {
+			return nil, fmt.Errorf("ike: connection %q has no established IKE SA to rekey", conn)
+		}
+		return nil, fmt.Errorf("ike: connection %q has no installed Child SA %q to rekey", conn, child)
+	}
+	return acts, nil
 }

@@ -250,7 +250,7 @@ func (sa *ikeSA) processInitRequest(now time.Time, in *inMsg) result {
 	// Choose a connection by addresses and proposals (RFC 7296 section 2.7).
 	var why []string
 	for _, c := range e.candidates(in.d.Local.Addr(), in.d.Remote.Addr()) {
-		s, err := selectProposal(c.Proposals, saP.Proposals, wire.ProtoIKE, false, keP.Group)
+		s, err := selectProposal(c.Proposals, saP.Proposals, wire.ProtoIKE, propIKE, keP.Group)
 		if err != nil {
 			why = append(why, c.Name+": "+err.Error())
 			continue
@@ -411,7 +411,7 @@ func (sa *ikeSA) processInitResponse(now time.Time, in *inMsg) result {
 	if in.h.SPIr == 0 {
 		return fail("IKE_SA_INIT response without a responder SPI")
 	}
-	s, err := checkAnswer(saP, sa.conn.Proposals, wire.ProtoIKE, false)
+	s, err := checkAnswer(saP, sa.conn.Proposals, wire.ProtoIKE, propIKE)
 	if err != nil {
 		return fail("%v", err)
 	}

@@ -393,18 +393,20 @@ func TestUnknownESP(t *testing.T) {
 	agree(t, p) // nothing changed (RFC7296-2.21.4-9)
 }
 
-// TestChildExhausted: at the soft limit nothing is sent (rekeying is a later
-// issue); at the hard limit the Child SA is deleted on both sides.
+// TestChildExhausted: at the soft limit the Child SA is rekeyed; at the
+// hard limit it is deleted on both sides.
 func TestChildExhausted(t *testing.T) {
 	p := newPair(t, left(), right())
 	p.initiate(t)
 	p.flush(t)
 	a, _ := agree(t, p)
 	p.net.Do(p.l, p.l.Engine.ChildExhausted(p.net.Now, a.Children[0].SPIOut, false))
-	if len(p.net.InFlight) != 0 {
-		t.Fatalf("soft limit sent %v", p.net.InFlight)
+	p.flush(t)
+	b := onlySA(t, p.l)
+	if len(b.Children) != 1 || b.Children[0].SPIOut == a.Children[0].SPIOut {
+		t.Fatalf("soft limit: not rekeyed: %+v", b.Children)
 	}
-	p.net.Do(p.l, p.l.Engine.ChildExhausted(p.net.Now, a.Children[0].SPIOut, true))
+	p.net.Do(p.l, p.l.Engine.ChildExhausted(p.net.Now, b.Children[0].SPIOut, true))
 	p.flush(t)
 	for _, x := range []*iketest.Node{p.l, p.r} {
 		if s := onlySA(t, x); s.State != "ESTABLISHED" || len(s.Children) != 0 {

@@ -32,8 +32,11 @@ func (sa *ikeSA) request(now time.Time, q queuedReq) []Action {
 		sa.initReq = data // RealMessage1, as sent (RFC 7296 section 2.15)
 	}
 	sa.out = &outstanding{id: id, exchange: q.exchange, kind: q.kind, data: data, payloads: q.payloads,
-		interval: sa.e.cfg.RetransmitTimeout, next: now.Add(sa.e.cfg.RetransmitTimeout), children: q.children}
+		interval: sa.e.cfg.RetransmitTimeout, next: now.Add(sa.e.cfg.RetransmitTimeout), children: q.children, create: q.create}
 	sa.logMessage("sending", h, q.payloads)
+	// The retransmission timer (a request sent from the queue comes after
+	// the transition that armed the SA's timers).
+	sa.e.schedule(sa)
 	return []Action{sa.send(data)}
 }
 
@@ -61,5 +64,11 @@ func (sa *ikeSA) pump(now time.Time) []Action {
 	}
 	q := sa.queue[0]
 	sa.queue = sa.queue[1:]
+	if c := q.create; c != nil && c.old != nil && !sa.hasChild(c.old) {
+		// The Child SA to rekey was deleted while the request waited.
+		delete(sa.e.childIn, c.spiIn)
+		sa.e.log.Info("dropping a queued rekey: the Child SA is gone", "ike", sa.String(), "child", c.cfg.Name, "id", c.old.id)
+		return sa.pump(now)
+	}
 	return sa.request(now, q)
 }

@@ -127,16 +127,27 @@ func contains[T comparable](s []T, v T) bool {
 	return false
 }
 
+// propKind says which negotiation a proposal belongs to.
+type propKind uint8
+
+const (
+	propIKE       propKind = iota // an IKE SA (IKE_SA_INIT, or its rekey)
+	propAuthChild                 // the first Child SA, in IKE_AUTH: no key exchange (RFC 7296 section 1.2)
+	propChildKE                   // a Child SA of CREATE_CHILD_SA: a key exchange if the proposal has one (PFS, 1.3.1)
+)
+
 // choose picks, for the local proposal l and one received proposal, one
 // transform of each type, preferring the local order; never anything the
-// peer did not offer (RFC7296-2.7-1). child selects the rules of the first
-// Child SA (ESP, no key exchange). It returns a reason when they do not
-// match.
+// peer did not offer (RFC7296-2.7-1). kind selects the rules: IKE, the
+// first Child SA (ESP, no key exchange), or a Child SA of CREATE_CHILD_SA
+// (ESP, with the key exchange the local proposal asks for). It returns a
+// reason when they do not match.
 //
 // For IKE, keHint is the group of the initiator's KE payload: when the
 // proposal allows it, it is chosen, which spares an INVALID_KE_PAYLOAD
 // round trip (as strongSwan does).
-func choose(l *Proposal, p *wire.Proposal, child bool, keHint wire.KEID) (suite, string) {
+func choose(l *Proposal, p *wire.Proposal, kind propKind, keHint wire.KEID) (suite, string) {
+	child := kind != propIKE
 	o := groupTransforms(p)
 	s := suite{Num: p.Number, SPI: p.SPI}
 	if o.bad != "" {
@@ -193,11 +204,33 @@ func choose(l *Proposal, p *wire.Proposal, child bool, keHint wire.KEID) (suite,
 		if len(o.prf) > 0 {
 			return s, "a PRF in an ESP proposal"
 		}
-		// The first Child SA has no key exchange (RFC 7296 section 1.2):
-		// KE transforms, if the peer sent any, must allow NONE.
-		if len(o.ke) > 0 {
+		if kind == propChildKE && len(l.KE) > 0 {
+			// PFS (RFC 7296 section 1.3.1): one of our groups, the
+			// initiator's KE payload's group when we allow it.
+			ok := false
+			if keHint != wire.KE_NONE && contains(l.KE, keHint) && contains(o.ke, keHint) {
+				s.KE, s.hasKE, ok = keHint, true, true
+			}
+			for _, k := range l.KE {
+				if !ok && k != wire.KE_NONE && contains(o.ke, k) {
+					s.KE, s.hasKE, ok = k, true, true
+				}
+			}
+			if !ok && contains(l.KE, wire.KE_NONE) && (len(o.ke) == 0 || contains(o.ke, wire.KE_NONE)) {
+				s.KE, s.hasKE, ok = wire.KE_NONE, len(o.ke) > 0, true
+			}
+			if !ok {
+				return s, "no common key exchange method for PFS"
+			}
+		} else if len(o.ke) > 0 {
+			// The first Child SA has no key exchange (RFC 7296 section 1.2),
+			// nor one without PFS configured: KE transforms, if the peer
+			// sent any, must allow NONE.
 			if !contains(o.ke, wire.KE_NONE) {
-				return s, "a key exchange in the IKE_AUTH Child SA proposal without NONE"
+				if kind == propAuthChild {
+					return s, "a key exchange in the IKE_AUTH Child SA proposal without NONE"
+				}
+				return s, "the peer requires PFS (a key exchange), which we do not configure"
 			}
 			s.KE, s.hasKE = wire.KE_NONE, true
 		}
@@ -257,13 +290,13 @@ func choose(l *Proposal, p *wire.Proposal, child bool, keHint wire.KEID) (suite,
 // selectProposal is the responder's choice (RFC 7296 section 2.7): one
 // proposal of the given protocol, our preference first. When nothing
 // matches, the reason lists what was offered and what is configured.
-func selectProposal(local []Proposal, received []wire.Proposal, proto wire.ProtocolID, child bool, keHint wire.KEID) (suite, error) {
+func selectProposal(local []Proposal, received []wire.Proposal, proto wire.ProtocolID, kind propKind, keHint wire.KEID) (suite, error) {
 	for i := range local {
 		for j := range received {
 			if received[j].Protocol != proto {
 				continue
 			}
-			if s, why := choose(&local[i], &received[j], child, keHint); why == "" {
+			if s, why := choose(&local[i], &received[j], kind, keHint); why == "" {
 				return s, nil
 			}
 		}
@@ -272,7 +305,7 @@ func selectProposal(local []Proposal, received []wire.Proposal, proto wire.Proto
 	for i := range received {
 		got = append(got, proposalString(&received[i]))
 	}
-	for _, w := range offer(local, proto, nil, !child) {
+	for _, w := range offer(local, proto, nil, kind != propAuthChild) {
 		want = append(want, proposalString(&w))
 	}
 	return suite{}, fmt.Errorf("no acceptable proposal: received %s, configured %s",
@@ -283,7 +316,7 @@ func selectProposal(local []Proposal, received []wire.Proposal, proto wire.Proto
 // proposal, of our protocol, answering one of our proposal numbers, with a
 // single transform of each type, each one we offered in that proposal
 // (RFC7296-2.7-3, RFC7296-2.7-4).
-func checkAnswer(sa *wire.SA, ours []Proposal, proto wire.ProtocolID, child bool) (suite, error) {
+func checkAnswer(sa *wire.SA, ours []Proposal, proto wire.ProtocolID, kind propKind) (suite, error) {
 	if len(sa.Proposals) != 1 {
 		return suite{}, fmt.Errorf("the SA payload of the response has %d proposals, want 1", len(sa.Proposals))
 	}
@@ -299,14 +332,14 @@ func checkAnswer(sa *wire.SA, ours []Proposal, proto wire.ProtocolID, child bool
 		return suite{}, fmt.Errorf("the response's proposal %s is not a single suite", proposalString(p))
 	}
 	l := ours[p.Number-1]
-	if !child {
+	if kind == propIKE {
 		l.ESN = nil
 	}
 	var hint wire.KEID
 	if len(o.ke) == 1 {
 		hint = o.ke[0]
 	}
-	s, why := choose(&l, p, child, hint)
+	s, why := choose(&l, p, kind, hint)
 	if why != "" {
 		return suite{}, fmt.Errorf("the response chose %s, which we did not offer: %s", proposalString(p), why)
 	}

@@ -56,8 +56,18 @@ type ikeSA struct {
 	lastRespID uint32
 	hasResp    bool
 
-	// Timers (absolute times; zero = not running).
+	// Rekeying (RFC 7296 sections 1.3.2, 2.8): our IKE SA rekey in flight,
+	// and the new IKE SA of the peer's rekey that we answered.
+	rekeying  *createCtx
+	peerRekey *ikeSA
+	redundant bool   // the peer's new IKE SA of a rekey collision, which it is to delete
+	rekeyOf   *ikeSA // the IKE SA this one replaces, when we answered the rekey
+
+	// Timers (absolute times; zero = not running). rekeyAt and expireAt
+	// are the IKE SA's lifetime (for a replaced IKE SA, expireAt is when
+	// it is removed if the peer never deletes it).
 	halfOpenAt, livenessAt, keepaliveAt time.Time
+	rekeyAt, expireAt                   time.Time
 	timerGen                            uint64
 	lastRecv                            time.Time
 	established                         time.Time
@@ -77,6 +87,8 @@ type outstanding struct {
 	interval time.Duration
 	// children named by a Delete request (CmdChildDelete).
 	children []*childSA
+	// create is what a CREATE_CHILD_SA request asks for.
+	create *createCtx
 }
 
 // queuedReq is a request waiting for the window to open.
@@ -85,13 +97,14 @@ type queuedReq struct {
 	kind     model.Event
 	payloads []wire.Payload
 	children []*childSA
+	create   *createCtx
 }
 
 // childSA is one Child SA pair (RFC 7296 section 1.3).
 type childSA struct {
 	id            uint64
 	cfg           *Child
-	state         string // INSTALLED, DELETING
+	state         string // INSTALLED, REKEYING, REKEYED, DELETING (create.go)
 	spiIn, spiOut uint32
 	suite         suite
 	mode          Mode
@@ -99,6 +112,26 @@ type childSA struct {
 	remoteTS      []TrafficSelector
 	keys          *crypto.ChildKeys
 	established   time.Time
+	// initiated: we initiated the exchange that created the pair, so the
+	// first keys of KEYMAT are our outbound ones (RFC7296-2.17-2).
+	initiated bool
+	// ni and nr are the nonces of the CREATE_CHILD_SA exchange that
+	// created the pair (RFC 7296 section 2.8.1 compares them).
+	ni, nr []byte
+	// Lifetime timers (zero: none).
+	rekeyAt, lifeAt time.Time
+	// outboundLater: the pair was installed with its outbound SA held back
+	// (we answered a rekey); successor: the pair that replaces this one;
+	// peerRekey: the pair the peer's rekey of this one created while ours
+	// was in flight (a collision, RFC 7296 section 2.8.1).
+	outboundLater bool
+	successor     *childSA
+	peerRekey     *childSA
+	// outSeq orders the pairs whose outbound SA took the traffic, as the
+	// driver's data plane does (the highest carries it); 0: never.
+	outSeq uint64
+	// redundant: the peer's pair of a rekey collision that it is to delete.
+	redundant bool
 }
 
 func (sa *ikeSA) String() string {

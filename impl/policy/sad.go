@@ -44,6 +44,10 @@ type SA struct {
 	dir   Direction
 	pair  *SA
 	entry *spdEntry
+	// held (on the inbound SA of a pair installed with
+	// InstallPairOutboundLater) says that the pair's outbound SA waits for
+	// ActivateOutbound. Changed under the SPD's lock.
+	held atomic.Bool
 
 	accepted, outside, mismatch atomic.Uint64
 }
@@ -129,6 +133,30 @@ func NewSAD(spd *SPD) *SAD {
 // newest first, so that after a rekey the new outbound SA takes the traffic.
 // Nothing is installed when an error is returned.
 func (d *SAD) InstallPair(entry string, in, out *SA) error {
+	return d.installPair(entry, in, out, false)
+}
+
+// InstallPairOutboundLater installs a pair as InstallPair does, but holds
+// its outbound SA back: the inbound SA takes its packets at once, while the
+// entry's outbound traffic keeps going to the pairs installed before it,
+// until ActivateOutbound makes this pair the newest. This is the responder's
+// side of a Child SA rekey (RFC 7296 section 2.8): it must accept traffic on
+// the new SA before it answers (RFC7296-2.8-9), but its peer may not have
+// installed the new inbound SA yet, so it defers sending on it
+// (RFC7296-2.8-12, RFC7296-2.8-13) until the peer deletes the old pair or
+// uses the new one.
+//
+// The entry keeps the pairs whose outbound SA is held after all the others,
+// newest first among them, so a held outbound SA carries only what no other
+// pair of its entry takes: when the entry has no other pair (the old one
+// was removed first, or there never was one), it carries the entry's
+// traffic at once, since nothing else could. Without an entry the hold is
+// only recorded: nothing selects the outbound SA of such a pair.
+func (d *SAD) InstallPairOutboundLater(entry string, in, out *SA) error {
+	return d.installPair(entry, in, out, true)
+}
+
+func (d *SAD) installPair(entry string, in, out *SA, later bool) error {
 	if err := checkPair(in, out); err != nil {
 		return err
 	}
@@ -153,8 +181,17 @@ func (d *SAD) InstallPair(entry string, in, out *SA) error {
 			return fmt.Errorf("sad: SA pair for entry %q: %v SAs for a %v entry: %w", entry, in.Mode, e.ESP.Mode, ErrInvalid)
 		}
 		in.entry, out.entry = e, e
-		e.pairs = slices.Insert(e.pairs, 0, in)
+		pos := 0
+		if later {
+			// After the pairs that take outbound traffic now.
+			pos = slices.IndexFunc(e.pairs, func(p *SA) bool { return p.held.Load() })
+			if pos < 0 {
+				pos = len(e.pairs)
+			}
+		}
+		e.pairs = slices.Insert(e.pairs, pos, in)
 	}
+	in.held.Store(later)
 	in.dir, out.dir = Inbound, Outbound
 	in.pair, out.pair = out, in
 	d.in[in.SPI] = in
@@ -194,6 +231,33 @@ func checkPair(in, out *SA) error {
 // RemovePair removes the pair whose inbound SA has SPI inSPI (a Child SA
 // deleted or replaced after a rekey) and unlinks it from its SPD entry.
 func (d *SAD) RemovePair(inSPI uint32) error {
+	return d.withPair(inSPI, func(in *SA, pairs *[]*SA, i int) {
+		if i >= 0 {
+			*pairs = slices.Delete(*pairs, i, i+1)
+		}
+		delete(d.in, inSPI)
+	})
+}
+
+// ActivateOutbound lets the outbound SA of the pair whose inbound SA has SPI
+// inSPI take its entry's traffic: the pair becomes the newest of its entry,
+// whether or not it was installed with InstallPairOutboundLater (RFC 7296
+// section 2.8: after a rekey the new SA replaces the old one). The other
+// pairs stay in place, for the traffic the new one's selectors do not cover
+// and for their inbound packets until they are removed.
+func (d *SAD) ActivateOutbound(inSPI uint32) error {
+	return d.withPair(inSPI, func(in *SA, pairs *[]*SA, i int) {
+		if i >= 0 {
+			*pairs = slices.Insert(slices.Delete(*pairs, i, i+1), 0, in)
+		}
+		in.held.Store(false)
+	})
+}
+
+// withPair runs f on the installed pair whose inbound SA has SPI inSPI,
+// with its entry's pairs and its index there (nil and -1 without an
+// entry), holding the SAD's write lock and the SPD's.
+func (d *SAD) withPair(inSPI uint32, f func(in *SA, pairs *[]*SA, i int)) error {
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	in, ok := d.in[inSPI]
@@ -202,13 +266,21 @@ func (d *SAD) RemovePair(inSPI uint32) error {
 	}
 	if e := in.entry; e != nil {
 		d.spd.mu.Lock()
-		if i := slices.Index(e.pairs, in); i >= 0 {
-			e.pairs = slices.Delete(e.pairs, i, i+1)
-		}
-		d.spd.mu.Unlock()
+		defer d.spd.mu.Unlock()
+		f(in, &e.pairs, slices.Index(e.pairs, in))
+		return nil
 	}
-	delete(d.in, inSPI)
+	f(in, nil, -1)
 	return nil
+}
+
+// OutboundHeld reports whether the pair of an installed SA was installed
+// with InstallPairOutboundLater and not yet activated.
+func (sa *SA) OutboundHeld() bool {
+	if sa.dir == Outbound {
+		sa = sa.pair
+	}
+	return sa != nil && sa.held.Load()
 }
 
 // Inbound returns the inbound SA with this SPI, or nil: an ESP packet for an

@@ -2,6 +2,7 @@ package policy_test
 
 import (
 	"errors"
+	"slices"
 	"sync"
 	"testing"
 
@@ -219,8 +220,17 @@ func TestConcurrentUse(t *testing.T) {
 	}
 	for i := range 200 {
 		a, b := vpnPair(0x1000, 0x2000+uint32(i))
-		if err := sad.InstallPair(vpn, a, b); err != nil {
-			t.Fatal(err)
+		if i%2 == 0 {
+			if err := sad.InstallPair(vpn, a, b); err != nil {
+				t.Fatal(err)
+			}
+		} else {
+			if err := sad.InstallPairOutboundLater(vpn, a, b); err != nil {
+				t.Fatal(err)
+			}
+			if err := sad.ActivateOutbound(0x1000); err != nil {
+				t.Fatal(err)
+			}
 		}
 		if err := spd.Insert(0, policy.Entry{Name: "unrelated", Match: policy.Selector{Local: rng("9.9.9.9"), Remote: rng("*")}}); err != nil {
 			t.Fatal(err)
@@ -234,4 +244,151 @@ func TestConcurrentUse(t *testing.T) {
 	}
 	close(stop)
 	wg.Wait()
+}
+
+// TestOutboundLater: a pair installed with its outbound SA held back takes
+// inbound packets at once, while outbound traffic stays on the older pair
+// until ActivateOutbound (RFC 7296 section 2.8, the responder of a rekey);
+// held pairs queue behind the active ones, and removing the old pair does
+// not disturb the new one.
+func TestOutboundLater(t *testing.T) {
+	spd := vpnSPD(t)
+	sad := policy.NewSAD(spd)
+	web := parse(t, tcp("1.2.3.5", 40000, "5.6.7.8", 80))
+	inbound := parse(t, tcp("5.6.7.8", 80, "1.2.3.5", 40000))
+	expect := func(what string, want *policy.SA) {
+		t.Helper()
+		if got := spd.Outbound(web).SA; got != want {
+			t.Errorf("%s: outbound goes to %v, want %v", what, got, want)
+		}
+	}
+	order := func(what string, want ...uint32) {
+		t.Helper()
+		var got []uint32
+		for _, p := range spd.Entries()[1].Pairs {
+			got = append(got, p[0])
+		}
+		if !slices.Equal(got, want) {
+			t.Errorf("%s: pairs %x, want %x", what, got, want)
+		}
+	}
+	oldIn, oldOut := vpnPair(0x1000, 0x2000)
+	if err := sad.InstallPair(vpn, oldIn, oldOut); err != nil {
+		t.Fatal(err)
+	}
+	newIn, newOut := vpnPair(0x1001, 0x2001)
+	if err := sad.InstallPairOutboundLater(vpn, newIn, newOut); err != nil {
+		t.Fatal(err)
+	}
+	expect("held back", oldOut)
+	order("held back", 0x1000, 0x1001)
+	if sad.Inbound(0x1001) != newIn {
+		t.Fatal("the held pair's inbound SA is not found")
+	}
+	if err := sad.CheckInbound(newIn, inbound); err != nil {
+		t.Errorf("the held pair's inbound SA refuses traffic: %v", err)
+	}
+	if !newIn.OutboundHeld() || !newOut.OutboundHeld() || oldIn.OutboundHeld() {
+		t.Errorf("OutboundHeld: new %v/%v, old %v", newIn.OutboundHeld(), newOut.OutboundHeld(), oldIn.OutboundHeld())
+	}
+	// A second held pair goes after the active one, before the older held
+	// one.
+	otherIn, otherOut := vpnPair(0x1002, 0x2002)
+	if err := sad.InstallPairOutboundLater(vpn, otherIn, otherOut); err != nil {
+		t.Fatal(err)
+	}
+	order("two held", 0x1000, 0x1002, 0x1001)
+	expect("two held", oldOut)
+
+	if err := sad.ActivateOutbound(0x1001); err != nil {
+		t.Fatal(err)
+	}
+	expect("activated", newOut)
+	order("activated", 0x1001, 0x1000, 0x1002)
+	if newIn.OutboundHeld() || !otherIn.OutboundHeld() {
+		t.Errorf("OutboundHeld after activation: %v, other %v", newIn.OutboundHeld(), otherIn.OutboundHeld())
+	}
+	if err := sad.ActivateOutbound(0x1001); err != nil {
+		t.Errorf("activating twice: %v", err)
+	}
+	order("activated twice", 0x1001, 0x1000, 0x1002)
+	if err := sad.RemovePair(0x1000); err != nil {
+		t.Fatal(err)
+	}
+	expect("old removed", newOut)
+	if err := sad.RemovePair(0x1002); err != nil {
+		t.Fatal(err)
+	}
+	order("held one removed", 0x1001)
+	if err := sad.ActivateOutbound(0x1000); !errors.Is(err, policy.ErrUnknownSPI) {
+		t.Errorf("activating a removed pair: %v", err)
+	}
+}
+
+// TestOutboundLaterAlone: a held outbound SA with no other pair in its
+// entry carries the traffic (nothing else could), also when the old pair is
+// removed before the new one is activated; and it carries what the active
+// pairs' selectors leave.
+func TestOutboundLaterAlone(t *testing.T) {
+	spd := vpnSPD(t)
+	sad := policy.NewSAD(spd)
+	web := parse(t, tcp("1.2.3.5", 40000, "5.6.7.8", 80))
+	ssh := parse(t, tcp("1.2.3.5", 40000, "5.6.7.8", 22))
+	in, out := vpnPair(0x1000, 0x2000)
+	if err := sad.InstallPairOutboundLater(vpn, in, out); err != nil {
+		t.Fatal(err)
+	}
+	if got := spd.Outbound(web).SA; got != out {
+		t.Errorf("the only pair, held: outbound goes to %v, want %v", got, out)
+	}
+
+	// Old pair removed first, then the new one activated.
+	webOnly := policy.Selector{Protocol: policy.ProtoTCP, Local: rng("1.2.3.0/24"), Remote: rng("5.6.7.0/24"), RemotePorts: policy.Port(80)}
+	oldIn, oldOut := vpnPair(0x1001, 0x2001, webOnly)
+	if err := sad.ActivateOutbound(0x1000); err != nil {
+		t.Fatal(err)
+	}
+	if err := sad.InstallPair(vpn, oldIn, oldOut); err != nil {
+		t.Fatal(err)
+	}
+	newIn, newOut := vpnPair(0x1002, 0x2002)
+	if err := sad.InstallPairOutboundLater(vpn, newIn, newOut); err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct {
+		what string
+		p    policy.Packet
+		want *policy.SA
+	}{
+		{"web: the newest active pair", web, oldOut},
+		{"ssh: the older active pair", ssh, out},
+	} {
+		if got := spd.Outbound(c.p).SA; got != c.want {
+			t.Errorf("%s: %v, want %v", c.what, got, c.want)
+		}
+	}
+	for _, spi := range []uint32{0x1001, 0x1000} {
+		if err := sad.RemovePair(spi); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if got := spd.Outbound(ssh).SA; got != newOut {
+		t.Errorf("old pairs removed before activation: %v, want %v", got, newOut)
+	}
+	if err := sad.ActivateOutbound(0x1002); err != nil || newIn.OutboundHeld() {
+		t.Errorf("activation after the old pairs went: %v, held %v", err, newIn.OutboundHeld())
+	}
+	if got := spd.Outbound(web).SA; got != newOut {
+		t.Errorf("activated: %v, want %v", got, newOut)
+	}
+
+	// Without an entry the hold is only recorded.
+	free := policy.NewSAD(nil)
+	a, b := vpnPair(0x1000, 0x2000)
+	if err := free.InstallPairOutboundLater("", a, b); err != nil || !a.OutboundHeld() {
+		t.Fatalf("install without entry: %v, held %v", err, a.OutboundHeld())
+	}
+	if err := free.ActivateOutbound(0x1000); err != nil || a.OutboundHeld() {
+		t.Errorf("activate without entry: %v, held %v", err, a.OutboundHeld())
+	}
 }

@@ -12,22 +12,27 @@
 //
 //	connections.<name>     version (0 or 2), local_addrs, remote_addrs,
 //	                       local_port, remote_port, proposals, dpd_delay,
-//	                       rekey_time, and the sections local, remote,
-//	                       children (one local and one remote round)
+//	                       rekey_time, over_time, rand_time, and the
+//	                       sections local, remote, children (one local
+//	                       and one remote round)
 //	  local*, remote*      auth (psk), id, certs (empty only)
 //	  children.<name>      mode, local_ts, remote_ts, esp_proposals,
-//	                       start_action, rekey_time, life_time
+//	                       start_action, rekey_time, life_time, rand_time,
+//	                       rekey_bytes, life_bytes, rekey_packets,
+//	                       life_packets
 //	secrets.ike*           id, id-<suffix>, secret
 //
 // Anything else is an error naming the file, the line and the key, and so
 // is a value ikev2ref cannot honour (pubkey or EAP authentication, IKEv1, a
 // transform that RFC 8247 or RFC 8221 rules out, a hostname): a
 // configuration loads completely or not at all. Defaults are strongSwan's
-// (ports 500, traffic selectors dynamic, mode tunnel, start_action none),
-// except the "default" proposals, which are the MUST and SHOULD algorithms
-// of RFC 8247 and RFC 8221; a missing local or remote auth is an error,
-// since strongSwan's default there is pubkey. rekey_time, life_time and
-// start_action are stored for the engine whether or not it uses them yet.
+// (ports 500, traffic selectors dynamic, mode tunnel, start_action none,
+// the lifetimes of RFC 7296 section 2.8 as lifetimes.go describes: IKE SAs
+// rekeyed every 4h, Child SAs every 1h), except the "default" proposals,
+// which are the MUST and SHOULD algorithms of RFC 8247 and RFC 8221; a
+// missing local or remote auth is an error, since strongSwan's default
+// there is pubkey. start_action is stored for the engine whether or not it
+// uses it yet.
 //
 // A secret's ids are kept as written, less %any (no constraint). strongSwan
 // applies a secret to an IKE SA when the identity of either end is among
@@ -187,12 +192,16 @@ var (
 	}
 	connLevel = level{
 		keys: []string{"version", "local_addrs", "remote_addrs", "local_port", "remote_port",
-			"proposals", "dpd_delay", "rekey_time"},
+			"proposals", "dpd_delay", "rekey_time", "over_time", "rand_time"},
 		sections: []string{"local*", "remote*", "children"},
-		refused: refusedKeys("", "reauth_time", "over_time", "rand_time", "mobike", "fragmentation",
-			"childless", "encap", "send_certreq", "send_cert", "ocsp", "ppk_id", "ppk_required",
-			"keyingtries", "unique", "dpd_timeout", "pools", "aggressive", "pull", "dscp", "vips",
-			"if_id_in", "if_id_out", "mediation", "mediated_by", "mediation_peer", "split_ts"),
+		refused: func() map[string]string {
+			m := refusedKeys("", "mobike", "fragmentation",
+				"childless", "encap", "send_certreq", "send_cert", "ocsp", "ppk_id", "ppk_required",
+				"keyingtries", "unique", "dpd_timeout", "pools", "aggressive", "pull", "dscp", "vips",
+				"if_id_in", "if_id_out", "mediation", "mediated_by", "mediation_peer", "split_ts")
+			m["reauth_time"] = " (ikev2ref rekeys IKE SAs with CREATE_CHILD_SA, RFC 7296 section 2.8, and never reauthenticates them: use rekey_time)"
+			return m
+		}(),
 	}
 	authLevel = level{
 		keys: []string{"auth", "id", "certs"},
@@ -201,14 +210,16 @@ var (
 	}
 	childLevel = level{
 		keys: []string{"mode", "local_ts", "remote_ts", "esp_proposals", "start_action",
-			"rekey_time", "life_time"},
+			"rekey_time", "life_time", "rand_time", "rekey_bytes", "life_bytes", "rekey_packets", "life_packets"},
 		refused: func() map[string]string {
 			m := refusedKeys("", "sha256_96", "updown", "hostaccess", "policies", "policies_fwd_out",
 				"ipcomp", "inactivity", "reqid", "priority", "interface", "mark_in", "mark_in_sa",
 				"mark_out", "set_mark_in", "set_mark_out", "if_id_in", "if_id_out", "label",
 				"label_mode", "tfc_padding", "replay_window", "hw_offload", "copy_df", "copy_ecn",
-				"copy_dscp", "dpd_action", "close_action", "rand_time", "rekey_bytes", "life_bytes",
-				"rand_bytes", "rekey_packets", "life_packets", "rand_packets", "per_cpu_sas")
+				"copy_dscp", "dpd_action", "close_action", "per_cpu_sas")
+			for _, k := range []string{"rand_bytes", "rand_packets"} {
+				m[k] = " (volume limits are not randomized: the soft limit is rekey_bytes or rekey_packets exactly)"
+			}
 			m["ah_proposals"] = " (AH is refused: ESP protects integrity, with NULL encryption if need be, RFC 8221 section 5)"
 			return m
 		}(),
@@ -257,6 +268,7 @@ func connection(s *section) (*ike.Connection, error) {
 	c := &ike.Connection{Name: s.name, LocalPort: 500, RemotePort: 500}
 	proposals := "default"
 	var propKey *setting
+	life := newLifetimes()
 	for _, k := range s.keys {
 		var err error
 		switch k.name {
@@ -288,16 +300,17 @@ func connection(s *section) (*ike.Connection, error) {
 			if k.isSet {
 				c.DPDDelay, err = parseDuration(k.value)
 			}
-		case "rekey_time":
-			if k.isSet {
-				c.RekeyTime, err = parseDuration(k.value)
-			}
+		case "rekey_time", "over_time", "rand_time":
+			err = life.duration(k)
 		default:
 			return nil, connLevel.badKey(s, k)
 		}
 		if err != nil {
 			return nil, valueErr(k, err)
 		}
+	}
+	if err := life.ike(c); err != nil {
+		return nil, err
 	}
 	var err error
 	if c.Proposals, err = parseProposals(proposals, false); err != nil {
@@ -410,6 +423,7 @@ func child(s *section) (*ike.Child, error) {
 	ch := &ike.Child{Name: s.name, Mode: ike.Tunnel, StartAction: ike.StartNone}
 	vals := map[string]string{"local_ts": "dynamic", "remote_ts": "dynamic", "esp_proposals": "default"}
 	keys := map[string]*setting{}
+	life := newLifetimes()
 	for _, k := range s.keys {
 		var err error
 		switch k.name {
@@ -437,14 +451,12 @@ func child(s *section) (*ike.Child, error) {
 			default:
 				err = fmt.Errorf("unsupported value %q (none, start or trap)", k.value)
 			}
-		case "rekey_time":
-			if k.isSet {
-				ch.RekeyTime, err = parseDuration(k.value)
-			}
-		case "life_time":
-			if k.isSet {
-				ch.LifeTime, err = parseDuration(k.value)
-			}
+		case "rekey_time", "life_time", "rand_time":
+			err = life.duration(k)
+		case "rekey_bytes", "life_bytes":
+			err = life.count(k, true)
+		case "rekey_packets", "life_packets":
+			err = life.count(k, false)
 		default:
 			return nil, childLevel.badKey(s, k)
 		}
@@ -454,6 +466,9 @@ func child(s *section) (*ike.Child, error) {
 	}
 	if len(s.sections) > 0 {
 		return nil, childLevel.badSection(s, s.sections[0])
+	}
+	if err := life.child(ch); err != nil {
+		return nil, err
 	}
 	var err error
 	if ch.LocalTS, err = parseTS(vals["local_ts"]); err != nil {

@@ -108,8 +108,9 @@ func labConfig(local, remote string, localTS, remoteTS string) *ike.Config {
 				Integ: []wire.IntegID{wire.AUTH_HMAC_SHA2_256_128},
 				KE:    []wire.KEID{wire.ECP_256},
 			}},
-			Local:  ike.AuthConfig{Auth: ike.AuthPSK, ID: email(map[string]string{"192.0.2.1": "left@lab.example", "192.0.2.2": "right@lab.example"}[local])},
-			Remote: ike.AuthConfig{Auth: ike.AuthPSK, ID: email(map[string]string{"192.0.2.1": "left@lab.example", "192.0.2.2": "right@lab.example"}[remote])},
+			Local:     ike.AuthConfig{Auth: ike.AuthPSK, ID: email(map[string]string{"192.0.2.1": "left@lab.example", "192.0.2.2": "right@lab.example"}[local])},
+			Remote:    ike.AuthConfig{Auth: ike.AuthPSK, ID: email(map[string]string{"192.0.2.1": "left@lab.example", "192.0.2.2": "right@lab.example"}[remote])},
+			RekeyTime: 4 * time.Hour, OverTime: 24 * time.Minute, RandTime: 24 * time.Minute,
 			Children: []*ike.Child{{
 				Name:     "net",
 				Mode:     ike.Tunnel,
@@ -120,6 +121,7 @@ func labConfig(local, remote string, localTS, remoteTS string) *ike.Config {
 					Integ: []wire.IntegID{wire.AUTH_HMAC_SHA2_256_128},
 				}},
 				StartAction: ike.StartNone,
+				RekeyTime:   time.Hour, LifeTime: 66 * time.Minute, RandTime: 6 * time.Minute,
 			}},
 		}},
 		Secrets: []ike.Secret{{
@@ -204,8 +206,9 @@ func TestDefault(t *testing.T) {
 					KE:    []wire.KEID{wire.MODP_2048},
 				},
 			},
-			Local:  ike.AuthConfig{Auth: ike.AuthPSK, ID: server},
-			Remote: ike.AuthConfig{Auth: ike.AuthPSK},
+			Local:     ike.AuthConfig{Auth: ike.AuthPSK, ID: server},
+			Remote:    ike.AuthConfig{Auth: ike.AuthPSK},
+			RekeyTime: 4 * time.Hour, OverTime: 24 * time.Minute, RandTime: 24 * time.Minute,
 			Children: []*ike.Child{{
 				Name: "net",
 				Mode: ike.Tunnel,
@@ -217,6 +220,7 @@ func TestDefault(t *testing.T) {
 					{Encr: []ike.EncrAlg{{ID: wire.ENCR_AES_CBC, KeyBits: 256}},
 						Integ: []wire.IntegID{wire.AUTH_HMAC_SHA2_256_128}},
 				},
+				RekeyTime: time.Hour, LifeTime: 66 * time.Minute, RandTime: 6 * time.Minute,
 			}},
 		}},
 		// One id: with swanctl's reading of secrets, it applies to any
@@ -375,19 +379,24 @@ func TestErrors(t *testing.T) {
 			`swanctl: lab.conf:3: secrets.ike-x.id-peer: ike: identity @#zz: KEY_ID needs hex`},
 		{"secrets key", "secrets {\n  secret = x\n}\n", `swanctl: lab.conf:2: secrets.secret: is a key: secrets holds one section per secret`},
 	} {
-		t.Run(tc.name, func(t *testing.T) {
-			_, err := Parse("lab.conf", []byte(tc.src))
-			if err == nil {
-				t.Fatalf("no error, want %s", tc.want)
-			}
-			if err.Error() != tc.want {
-				t.Errorf("error:\n got %s\nwant %s", err, tc.want)
-			}
-			var e *Error
-			if !errors.As(err, &e) || e.File != "lab.conf" || e.Line == 0 {
-				t.Errorf("error %#v is not an *Error with file and line", err)
-			}
-		})
+		t.Run(tc.name, func(t *testing.T) { checkParseError(t, tc.src, tc.want) })
+	}
+}
+
+// checkParseError parses src as lab.conf and expects the error want, an
+// *Error with the file and a line.
+func checkParseError(t *testing.T, src, want string) {
+	t.Helper()
+	_, err := Parse("lab.conf", []byte(src))
+	if err == nil {
+		t.Fatalf("no error, want %s", want)
+	}
+	if err.Error() != want {
+		t.Errorf("error:\n got %s\nwant %s", err, want)
+	}
+	var e *Error
+	if !errors.As(err, &e) || e.File != "lab.conf" || e.Line == 0 {
+		t.Errorf("error %#v is not an *Error with file and line", err)
 	}
 }
 
@@ -578,6 +587,8 @@ func TestConnectionValues(t *testing.T) {
 		Remote:    ike.AuthConfig{Auth: ike.AuthPSK},
 		DPDDelay:  30 * time.Second,
 		RekeyTime: 4 * time.Hour,
+		OverTime:  24 * time.Minute,
+		RandTime:  24 * time.Minute,
 	}
 	if !reflect.DeepEqual(c, want) {
 		t.Errorf("got  %s\nwant %s", dump(c), dump(want))
@@ -593,7 +604,8 @@ func TestConnectionValues(t *testing.T) {
 	wantChild := &ike.Child{Name: "net", Mode: ike.Tunnel,
 		LocalTS:      []ike.TrafficSelector{{Dynamic: true, EndPort: 0xffff}},
 		RemoteTS:     []ike.TrafficSelector{{Dynamic: true, EndPort: 0xffff}},
-		ESPProposals: esp}
+		ESPProposals: esp,
+		RekeyTime:    time.Hour, LifeTime: 66 * time.Minute, RandTime: 6 * time.Minute}
 	if c.LocalPort != 500 || c.RemotePort != 500 || c.LocalAddrs != nil || c.RemoteAddrs != nil ||
 		!reflect.DeepEqual(c.Proposals, defIKE) || !reflect.DeepEqual(c.Children[0], wantChild) {
 		t.Errorf("defaults: %s", dump(c))
@@ -611,7 +623,7 @@ func TestConnectionValues(t *testing.T) {
 	}
 	ch := cfg.Connections[0].Children[0]
 	wantChild = &ike.Child{Name: "net", Mode: ike.Transport, StartAction: ike.StartTrap,
-		RekeyTime: time.Hour, LifeTime: 66 * time.Minute,
+		RekeyTime: time.Hour, LifeTime: 66 * time.Minute, RandTime: 6 * time.Minute,
 		LocalTS:  []ike.TrafficSelector{{Start: netip.MustParseAddr("192.0.2.1"), End: netip.MustParseAddr("192.0.2.1"), Protocol: 6, StartPort: 443, EndPort: 443}},
 		RemoteTS: []ike.TrafficSelector{{Dynamic: true, EndPort: 0xffff}},
 		ESPProposals: []ike.Proposal{{Encr: []ike.EncrAlg{{ID: wire.ENCR_AES_GCM_16, KeyBits: 256}},

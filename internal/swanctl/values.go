@@ -255,6 +255,47 @@ func parseDuration(v string) (time.Duration, error) {
 	return time.Duration(n) * unit, nil
 }
 
+// parseCount reads a byte or packet count (rekey_bytes, life_packets):
+// a whole number, in decimal or after "0x" in hexadecimal (swanctl.conf's
+// number formats); with bytes, optionally followed by k, m or g (either
+// case, blanks allowed before it) for units of 1024, 1024² and 1024³
+// octets, as strongSwan's vici plugin reads them. A decimal number with a
+// leading zero is refused: strongSwan would read it as octal.
+func parseCount(v string, bytes bool) (uint64, error) {
+	what, units := "a packet count (a whole number)", ""
+	if bytes {
+		what, units = "a byte count (a whole number, with k, m or g for KiB, MiB or GiB)", "kmg"
+	}
+	num, mult := strings.TrimSpace(v), uint64(1)
+	if n := len(num); n > 0 && units != "" {
+		if i := strings.IndexByte(units, num[n-1]|0x20); i >= 0 {
+			num, mult = strings.TrimSpace(num[:n-1]), 1<<(10*(i+1))
+		}
+	}
+	var (
+		n   uint64
+		err error
+	)
+	switch {
+	case len(num) >= 2 && strings.EqualFold(num[:2], "0x"):
+		n, err = strconv.ParseUint(num[2:], 16, 64)
+	case len(num) > 1 && num[0] == '0':
+		return 0, fmt.Errorf("%q: a leading 0 makes strongSwan read the number as octal: write it without (or in hex, after 0x)", v)
+	default:
+		n, err = strconv.ParseUint(num, 10, 64)
+	}
+	if err != nil {
+		if errors.Is(err, strconv.ErrRange) {
+			return 0, fmt.Errorf("%q is too large", v)
+		}
+		return 0, fmt.Errorf("%q is not %s", v, what)
+	}
+	if n > math.MaxUint64/mult {
+		return 0, fmt.Errorf("%q is too large", v)
+	}
+	return n * mult, nil
+}
+
 // parsePort reads a UDP port number.
 func parsePort(v string) (uint16, error) {
 	n, err := strconv.ParseUint(v, 10, 16)
