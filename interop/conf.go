@@ -19,7 +19,10 @@ type Conn struct {
 	LocalTS, RemoteTS     string
 	ESPProposals          string
 	Mode                  string // Child SA mode: "tunnel" if empty, or "transport"
-	StartAction           string // empty: none
+	// Lifetimes in swanctl.conf's notation ("20s"); empty: the defaults.
+	IKERekeyTime, IKERandTime                    string
+	ChildRekeyTime, ChildLifeTime, ChildRandTime string
+	StartAction                                  string // empty: none
 	// PSK is shared between LocalID and RemoteID (a secrets ike-<name> entry).
 	PSK string
 }
@@ -57,6 +60,11 @@ func (c Conn) SwanctlConf() string {
 	if c.DPDDelay != "" {
 		w(2, "dpd_delay = %s", c.DPDDelay)
 	}
+	for _, kv := range [][2]string{{"rekey_time", c.IKERekeyTime}, {"rand_time", c.IKERandTime}} {
+		if kv[1] != "" {
+			w(2, "%s = %s", kv[0], kv[1])
+		}
+	}
 	w(2, "local {")
 	w(3, "auth = psk")
 	w(3, "id = %s", c.LocalID)
@@ -75,6 +83,11 @@ func (c Conn) SwanctlConf() string {
 	w(4, "local_ts = %s", c.LocalTS)
 	w(4, "remote_ts = %s", c.RemoteTS)
 	w(4, "esp_proposals = %s", c.ESPProposals)
+	for _, kv := range [][2]string{{"rekey_time", c.ChildRekeyTime}, {"life_time", c.ChildLifeTime}, {"rand_time", c.ChildRandTime}} {
+		if kv[1] != "" {
+			w(4, "%s = %s", kv[0], kv[1])
+		}
+	}
 	if c.StartAction != "" {
 		w(4, "start_action = %s", c.StartAction)
 	}

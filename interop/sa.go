@@ -37,7 +37,8 @@ type ChildSA struct {
 	SPIIn, SPIOut         string
 	Encr, Integ           string
 	LocalTS, RemoteTS     []string
-	ESN                   bool // Extended Sequence Numbers (RFC 4303 section 2.2.1)
+	ESN                   bool   // Extended Sequence Numbers (RFC 4303 section 2.2.1)
+	KE                    string // the PFS group of the Child SA's own key exchange ("ECP_256"), if any
 	BytesIn, BytesOut     uint64
 	PacketsIn, PacketsOut uint64
 	// Drops are the refserver's per-SA drop counters (charon lists none).

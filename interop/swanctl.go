@@ -155,6 +155,7 @@ func ikeFromVici(s *viciNode) IKESA {
 				Protocol:   cv["protocol"],
 				UDPEncap:   cv["encap"] == "yes",
 				ESN:        cv["esn"] == "1",
+				KE:         cv["dh-group"],
 				SPIIn:      strings.ToLower(cv["spi-in"]),
 				SPIOut:     strings.ToLower(cv["spi-out"]),
 				Encr:       algWithKeySize(cv["encr-alg"], cv["encr-keysize"]),
@@ -209,6 +210,7 @@ type refserverChild struct {
 	PacketsIn  uint64     `json:"packets_in"`
 	PacketsOut uint64     `json:"packets_out"`
 	ESN        bool       `json:"esn"`
+	KE         string     `json:"ke"`
 	Replay     uint64     `json:"replay_drops"`
 	ICV        uint64     `json:"icv_failures"`
 	Selector   uint64     `json:"selector_drops"`
@@ -261,6 +263,7 @@ func ParseRefserverSAs(out []byte) ([]IKESA, error) {
 				LocalTS: c.LocalTS, RemoteTS: c.RemoteTS,
 				BytesIn: c.BytesIn, BytesOut: c.BytesOut, PacketsIn: c.PacketsIn, PacketsOut: c.PacketsOut,
 				ESN:   c.ESN,
+				KE:    c.KE,
 				Drops: ChildDrops{Replay: c.Replay, ICV: c.ICV, Selector: c.Selector, Malformed: c.Malformed},
 			})
 		}

@@ -32,7 +32,7 @@ const (
 	Deleting
 	// Rekeyed: a new IKE SA has replaced this one (RFC 7296 sections 1.3.2,
 	// 2.8): its Child SAs have moved there, and it waits for the Delete
-	// that the initiator of the surviving rekey sends (RFC7296-2.8-5).
+	// that the initiator of the surviving rekey sends (RFC7296-2.8-6).
 	Rekeyed
 	// Deleted: the IKE SA is gone (terminal); its state is removed.
 	Deleted
@@ -202,7 +202,7 @@ var createChildRows = []Transition{
 	{Established, 0, CREATE_CHILD_SA, RecvRequest, InvalidKE, Established, SendResponse, Liveness,
 		"1.3: INVALID_KE_PAYLOAD names the group for the PFS key exchange"},
 	{Established, 0, CREATE_CHILD_SA, RecvRequest, IKERekeyed, Rekeyed, SendResponse, Retransmit,
-		"1.3.2, 2.8: the new IKE SA inherits the Child SAs; this one awaits the initiator's Delete (RFC7296-2.8-5)"},
+		"1.3.2, 2.8: the new IKE SA inherits the Child SAs; this one awaits the initiator's Delete (RFC7296-2.8-6)"},
 	{Established, 0, CREATE_CHILD_SA, RecvResponse, OK, Established, SendNothing, Liveness,
 		"1.3.1, 1.3.3: the new Child SA is up (a rekeyed one is then deleted, 2.8)"},
 	{Established, 0, CREATE_CHILD_SA, RecvResponse, ChildFailed, Established, SendNothing, Liveness,
@@ -210,7 +210,7 @@ var createChildRows = []Transition{
 	{Established, 0, CREATE_CHILD_SA, RecvResponse, InvalidKE, Established, SendRequest, Retransmit,
 		"1.3: retry the CREATE_CHILD_SA request with the group INVALID_KE_PAYLOAD names"},
 	{Established, 0, CREATE_CHILD_SA, RecvResponse, IKERekeyed, Deleting, SendRequest, Retransmit,
-		"2.8: the new IKE SA inherits the Child SAs; the initiator deletes the old one, the last request on it (RFC7296-2.8-5)"},
+		"2.8: the new IKE SA inherits the Child SAs; the initiator deletes the old one, the last request on it (RFC7296-2.8-6)"},
 	{Established, 0, CREATE_CHILD_SA, RecvResponse, LostCollision, Rekeyed, SendNothing, Retransmit,
 		"2.8.2: our new IKE SA holds the lowest nonce: we delete it, the peer's inherits, the peer deletes this one"},
 

@@ -82,7 +82,7 @@ type Connection struct {
 	DPDDelay time.Duration
 	// RekeyTime is when the IKE SA is rekeyed (RFC 7296 section 2.8),
 	// minus a random part of up to RandTime so that the two ends do not
-	// start at the same moment (RFC7296-2.8-10); the IKE SA is deleted if
+	// start at the same moment (RFC7296-2.8.1-1); the IKE SA is deleted if
 	// it is still not rekeyed RekeyTime + OverTime after its creation. Zero
 	// RekeyTime: never rekeyed by time.
 	RekeyTime, OverTime, RandTime time.Duration

@@ -61,7 +61,7 @@ func (c *createCtx) what() string {
 }
 
 // lowestNonce reports whether the lowest of the four nonces of two
-// colliding exchanges is one of ours (RFC7296-2.8-8: "an octet-by-octet
+// colliding exchanges is one of ours (RFC7296-2.8.1-3: "an octet-by-octet
 // comparison"; a nonce that ends first is the lower).
 func lowestNonce(ours, theirs [2][]byte) bool {
 	lo := func(a, b []byte) []byte {
@@ -156,7 +156,7 @@ func (sa *ikeSA) createRequest(c *createCtx) (*queuedReq, error) {
 		kind = model.RekeyChild
 		// RFC 7296 section 1.3.3: N(REKEY_SA) names the SA being rekeyed by
 		// the SPI we receive on (as a Delete would); the new SA keeps its
-		// selectors (RFC7296-2.8-2).
+		// selectors (RFC7296-2.8-5).
 		ps = append(ps, &wire.Notify{Protocol: wire.ProtoESP, Type: wire.REKEY_SA, SPI: spiBytes(c.old.spiIn)})
 		local, remote = c.old.localTS, c.old.remoteTS
 		if c.old.mode == Transport {
@@ -279,7 +279,7 @@ func (sa *ikeSA) processCreateChild(now time.Time, in *inMsg) result {
 			reason: "TEMPORARY_FAILURE: " + why}
 	}
 	if sa.state != model.Established {
-		// RFC 7296 section 2.25.2: an IKE SA being closed (or replaced).
+		// RFC7296-2.25.2-2: an IKE SA being closed (or replaced).
 		return tempFail(fmt.Sprintf("the IKE SA is %v", sa.state))
 	}
 	saP, err := one[*wire.SA](ps, "SA")
@@ -299,8 +299,8 @@ func (sa *ikeSA) processCreateChild(now time.Time, in *inMsg) result {
 		return sa.respondIKERekey(now, saP, nonce.Data, keP)
 	}
 	if sa.rekeying != nil {
-		// RFC 7296 section 2.25.2: no Child SA is created or rekeyed while
-		// we rekey the IKE SA.
+		// RFC7296-2.25.2-5: no Child SA is created or rekeyed while we
+		// rekey the IKE SA.
 		return tempFail("we are rekeying the IKE SA")
 	}
 	if o := sa.rekeyOf; o != nil && o.registered && o.rekeying != nil {
@@ -316,11 +316,11 @@ func (sa *ikeSA) processCreateChild(now time.Time, in *inMsg) result {
 		old = sa.childByOut(binary.BigEndian.Uint32(n.SPI))
 		switch {
 		case old == nil:
-			// RFC7296-2.25-5: the SPI copied from REKEY_SA.
+			// RFC7296-2.25-5, RFC7296-2.25.1-3: the SPI copied from REKEY_SA.
 			return result{outcome: model.Refused, resp: []wire.Payload{&wire.Notify{Protocol: n.Protocol, Type: wire.CHILD_SA_NOT_FOUND, SPI: n.SPI}},
 				reason: fmt.Sprintf("CHILD_SA_NOT_FOUND: REKEY_SA names SPI %x, which we do not have", n.SPI)}
 		case old.state == childDeleting || old.state == childRekeyed:
-			// RFC 7296 section 2.25.1: a Child SA we are closing.
+			// RFC7296-2.25.1-1: a Child SA we are closing.
 			return tempFail(fmt.Sprintf("Child SA %s{%d} is %s", old.cfg.Name, old.id, old.state))
 		}
 	}
@@ -330,14 +330,15 @@ func (sa *ikeSA) processCreateChild(now time.Time, in *inMsg) result {
 	}
 	res := result{outcome: model.OK, resp: out}
 	if old != nil {
-		// RFC 7296 section 2.8: keep sending on the old pair until the
-		// initiator deletes it; the new inbound SA takes packets now.
+		// RFC7296-2.8-9, RFC7296-2.8-12: the new inbound SA takes packets
+		// now; we keep sending on the old pair until the initiator deletes
+		// it (RFC 7296 section 2.8: then it surely has the new one).
 		c.outboundLater = true
 		switch old.state {
 		case childRekeying:
-			// RFC 7296 section 2.8.1: both ends rekey it; answer as usual
-			// and settle the redundant pair when our exchange completes.
-			old.peerRekey = c
+			// RFC7296-2.25.1-2: both ends rekey it; answer as usual and
+			// settle the redundant pair when our exchange completes.
+			old.peerRekey, old.peerNonces = c, [2][]byte{c.ni, c.nr}
 			e.log.Info("simultaneous Child SA rekey: answered, to be settled by the nonces", "ike", sa.String(), "child", old.cfg.Name, "id", old.id)
 		default:
 			old.state = childRekeyed
@@ -437,7 +438,7 @@ func (sa *ikeSA) respondIKERekey(now time.Time, saP *wire.SA, ni []byte, keP *wi
 			reason: "TEMPORARY_FAILURE: " + why}
 	}
 	if sa.childBusy() && sa.rekeying == nil {
-		// RFC 7296 section 2.25.1.
+		// RFC7296-2.25.1-7.
 		return tempFail("a Child SA of the IKE SA is being created, rekeyed or closed")
 	}
 	if sa.peerRekey != nil {
@@ -491,8 +492,8 @@ func (sa *ikeSA) respondIKERekey(now time.Time, saP *wire.SA, ni []byte, keP *wi
 	res.extra = append(res.extra, n.born(now)...)
 	sa.peerRekey, n.rekeyOf = n, sa
 	if sa.rekeying != nil {
-		// RFC 7296 section 2.8.2: both ends rekey the IKE SA; answer as
-		// usual, settle it by the nonces when our exchange completes.
+		// RFC7296-2.25.2-1: both ends rekey the IKE SA; answer as usual,
+		// settle it by the nonces when our exchange completes.
 		res.outcome = model.OK
 		res.reason = "simultaneous IKE SA rekey: answered, to be settled by the nonces"
 		return res
@@ -510,7 +511,7 @@ func (sa *ikeSA) successorSA(now time.Time, role model.Role, spiI, spiR uint64, 
 	if err != nil {
 		return nil, err
 	}
-	// RFC7296-2.18-2: SKEYSEED = prf(SK_d (old), g^ir (new) | Ni | Nr),
+	// RFC7296-2.18-1 (a new key exchange), section 2.18: SKEYSEED = prf(SK_d (old), g^ir (new) | Ni | Nr),
 	// with the old IKE SA's PRF.
 	seed := crypto.RekeySKEYSEED(sa.cs.PRF, sa.keys.D, shared, ni, nr)
 	keys, err := cs.IKEKeys(seed, ni, nr, spiI, spiR)
@@ -526,6 +527,8 @@ func (sa *ikeSA) successorSA(now time.Time, role model.Role, spiI, spiR uint64, 
 		return nil, err
 	}
 	e.nextID++
+	// RFC7296-2.18-3: the new IKE SA's message IDs start at 0 (the zero
+	// values of nextReqID and nextPeerID).
 	n := &ikeSA{e: e, id: e.nextID, conn: sa.conn, role: role, state: model.Idle, spiI: spiI, spiR: spiR,
 		local: sa.local, remote: sa.remote, natLocal: sa.natLocal, natRemote: sa.natRemote, natt: sa.natt,
 		suite: s, cs: cs, keys: keys, ni: ni, nr: nr, localID: sa.localID, remoteID: sa.remoteID, lastRecv: now}
@@ -561,7 +564,7 @@ func (sa *ikeSA) liveSuccessor() *ikeSA {
 }
 
 // handOver moves the Child SAs, and the Child SA requests not yet sent, to
-// the IKE SA that replaces this one (RFC7296-2.8-4: it "inherits all of the
+// the IKE SA that replaces this one (RFC7296-2.8.2-1; section 2.8: it "inherits all of the
 // original IKE SA's Child SAs").
 func (sa *ikeSA) handOver(n *ikeSA) {
 	if n == nil || n == sa {
@@ -729,14 +732,16 @@ func (sa *ikeSA) completeChild(now time.Time, c *createCtx, ps []wire.Payload, s
 	if old == nil {
 		return res
 	}
-	if p := old.peerRekey; p != nil && sa.hasChild(p) {
-		// RFC7296-2.8-8: the SA with the lowest of the four nonces is
+	if p := old.peerRekey; p != nil {
+		// RFC7296-2.8.1-3: the SA with the lowest of the four nonces is
 		// closed by the end that created it; the end that initiated the
 		// surviving SA deletes the old one (if the peer has not already).
-		if lowestNonce([2][]byte{n.ni, n.nr}, [2][]byte{p.ni, p.nr}) {
+		// The peer's pair may be gone already (rekeyed or deleted since):
+		// its nonces still decide, as they do at the peer.
+		if lowestNonce([2][]byte{n.ni, n.nr}, old.peerNonces) {
 			e.log.Info("simultaneous Child SA rekey: ours holds the lowest nonce and is redundant; deleting it",
 				"ike", sa.String(), "child", n.cfg.Name, "redundant", n.id, "surviving", p.id)
-			if sa.hasChild(old) {
+			if sa.hasChild(old) && sa.hasChild(p) {
 				old.state, old.successor = childRekeyed, p
 			}
 			res.after = []*childSA{n}
@@ -746,9 +751,11 @@ func (sa *ikeSA) completeChild(now time.Time, c *createCtx, ps []wire.Payload, s
 			"ike", sa.String(), "child", n.cfg.Name, "surviving", n.id, "redundant", p.id)
 		// Should the peer never complete its exchange (its response lost
 		// and the IKE SA rekeyed meanwhile), we delete it ourselves.
-		p.redundant = true
-		if deadline := now.Add(rekeyedIKETimeout); p.lifeAt.IsZero() || deadline.Before(p.lifeAt) {
-			p.lifeAt = deadline
+		if sa.hasChild(p) {
+			p.redundant = true
+			if deadline := now.Add(rekeyedIKETimeout); p.lifeAt.IsZero() || deadline.Before(p.lifeAt) {
+				p.lifeAt = deadline
+			}
 		}
 	}
 	if !sa.hasChild(old) {
@@ -810,7 +817,7 @@ func (sa *ikeSA) completeIKERekey(now time.Time, c *createCtx, saP *wire.SA, nr 
 	}
 	sa.handOver(n)
 	res.outcome, res.reason = model.IKERekeyed, fmt.Sprintf("IKE SA rekeyed: replaced by %s", n)
-	// RFC7296-2.8-5: the Delete is the last request on the old IKE SA.
+	// RFC7296-2.8-6: the Delete is the last request on the old IKE SA.
 	sa.queue = nil
 	res.req = &queuedReq{exchange: wire.INFORMATIONAL, kind: model.CmdTerminate, payloads: []wire.Payload{&wire.Delete{Protocol: wire.ProtoIKE}}}
 	return res
@@ -899,7 +906,7 @@ func (sa *ikeSA) childKeysFor(s *suite, ni, nr, shared []byte) (*crypto.ChildKey
 // ---- lifetimes and the operator ----
 
 // armChild starts a Child SA's lifetime timers (RFC 7296 section 2.8, with
-// the jitter of RFC7296-2.8-7).
+// the jitter of RFC7296-2.8.1-1).
 func (sa *ikeSA) armChild(now time.Time, c *childSA) {
 	cfg := c.cfg
 	if cfg == nil {
@@ -951,6 +958,12 @@ func (sa *ikeSA) lifetimes(now time.Time) []Action {
 				}
 				sa.e.log.Info(what, "ike", sa.String(), "child", c.cfg.Name, "id", c.id)
 				acts = append(acts, sa.deleteChildren(now, []*childSA{c})...)
+				// RFC7296-2.8-1: an expired SA is not used, not even until
+				// the peer answers the Delete (which may wait behind an
+				// outstanding request).
+				if sa.hasChild(c) && !c.redundant {
+					acts = append(acts, sa.removeChild(c)...)
+				}
 			}
 			continue
 		}

@@ -609,3 +609,57 @@ func TestRekeyChaos(t *testing.T) {
 		})
 	}
 }
+
+// TestChildLimits: the data plane's octet or packet limit (ChildLimit)
+// rekeys the Child SA at the soft limit and deletes it at the hard one; a
+// Child SA whose rekeys all fail dies at its life_time (RFC7296-2.8-1,
+// RFC7296-2.8-4) while the IKE SA stays.
+func TestChildLimits(t *testing.T) {
+	t.Run("volume", func(t *testing.T) {
+		x := newRun(t, left(), right())
+		a, _ := x.converged(1)
+		x.step("the soft limit", func() { x.p.net.Do(x.p.l, x.p.l.Engine.ChildLimit(x.p.net.Now, a.Children[0].SPIIn, false)) })
+		x.flush()
+		b, _ := x.converged(1)
+		if childIn(b) == childIn(a) {
+			t.Fatalf("the soft limit did not rekey the Child SA")
+		}
+		x.step("the hard limit", func() { x.p.net.Do(x.p.r, x.p.r.Engine.ChildLimit(x.p.net.Now, b.Children[0].SPIOut, true)) })
+		x.flush()
+		x.converged(0)
+	})
+	t.Run("life_time", func(t *testing.T) {
+		l := left()
+		l.childRekey, l.childLife = 10*time.Second, 25*time.Second
+		x := newRun(t, l, right())
+		dropped := 0
+		for range 30 {
+			x.step("advancing the clock", func() { x.p.net.Advance(time.Second) })
+			for i := 0; i < len(x.p.net.InFlight); {
+				if strings.Contains(x.p.net.InFlight[i].String(), "CREATE_CHILD_SA") {
+					x.step("a drop", func() { x.p.net.Drop(i) })
+					dropped++
+					continue
+				}
+				x.deliver(i)
+			}
+		}
+		if dropped == 0 {
+			t.Fatalf("no rekey was attempted")
+		}
+		// The left removed it at once; its Delete waits behind the rekey
+		// request that the network keeps dropping (one request at a time,
+		// RFC7296-2.3-2), so the right still has its half.
+		if s := onlySA(t, x.p.l); s.State != "ESTABLISHED" || len(s.Children) != 0 || len(x.dp[0].pairs) != 0 {
+			t.Errorf("left: IKE SA %s with %d Child SAs (%d in the data plane); want the Child SA gone at its life_time and the IKE SA up",
+				s.State, len(s.Children), len(x.dp[0].pairs))
+		}
+		if !strings.Contains(x.p.logL.String(), "sending CREATE_CHILD_SA request") || strings.Contains(x.p.logL.String(), "giving up") {
+			t.Errorf("the rekey was not tried, or the IKE SA was given up")
+		}
+		if !strings.Contains(x.p.logL.String(), "Child SA lifetime over without a rekey: deleting it") {
+			t.Errorf("no lifetime expiry logged")
+		}
+		t.Logf("%d CREATE_CHILD_SA requests dropped; the Child SA died at its life_time", dropped)
+	})
+}

@@ -127,6 +127,7 @@ type childSA struct {
 	outboundLater bool
 	successor     *childSA
 	peerRekey     *childSA
+	peerNonces    [2][]byte // the nonces of the peer's rekey exchange (peerRekey)
 	// outSeq orders the pairs whose outbound SA took the traffic, as the
 	// driver's data plane does (the highest carries it); 0: never.
 	outSeq uint64
