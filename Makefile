@@ -17,7 +17,7 @@ help:
 	@echo "make bench    run the benchmarks (BENCHTIME, default 1s); figures go to docs/perf.md"
 	@echo "make bench-load  handshake rate: ikeload against refserver and charon, same run (root)"
 	@echo "make bench-tunnel  iperf3 through the tunnel: refserver and charon pairs, same run (root)"
-	@echo "make interop  strongSwan charon against cmd/refserver in network namespaces (root, ~3 min)"
+	@echo "make interop  strongSwan charon against cmd/refserver in network namespaces (root, ~7 min)"
 	@echo "make trace    check every requirement ID cited in code against spec/catalogue"
 
 build:
@@ -51,7 +51,7 @@ fmt-check:
 
 # go test runs every fuzz target's seed corpus (f.Add and fuzz/testdata) too.
 unit:
-	$(GO) test -count=1 -timeout 15m ./...
+	$(GO) test -count=1 -timeout 25m ./...
 
 fuzz:
 	@set -e; for t in $(FUZZ_TARGETS); do \
@@ -78,7 +78,7 @@ bench-tunnel: deps
 		$(GO) test -count=1 -v -timeout 20m -run 'TestTunnelBenchmark' ./interop
 
 interop: deps
-	$(GO) test -count=1 -v -timeout 10m ./interop/...
+	$(GO) test -count=1 -v -timeout 20m ./interop/...
 
 trace:
 	$(GO) test -count=1 -run 'TestCodeReferencesExist' -v ./spec

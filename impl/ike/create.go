@@ -864,10 +864,13 @@ func (sa *ikeSA) childNotFound(now time.Time, c *createCtx) result {
 		old.state, old.successor = childRekeyed, p
 		return result{outcome: model.ChildFailed, reason: "CHILD_SA_NOT_FOUND after a simultaneous rekey: ignored (RFC 7296 section 2.8.1)"}
 	}
-	res := result{outcome: model.ChildFailed, reason: fmt.Sprintf("CHILD_SA_NOT_FOUND for Child SA %s{%d}: removing it and creating it anew", old.cfg.Name, old.id)}
-	if sa.hasChild(old) {
-		res.extra = append(res.extra, sa.removeChild(old)...)
+	if !sa.hasChild(old) {
+		// The peer deleted it while our rekey was under way (RFC 7296
+		// section 2.25.1): it is gone by the peer's will; nothing to create.
+		return result{outcome: model.ChildFailed, reason: fmt.Sprintf("CHILD_SA_NOT_FOUND for Child SA %s{%d}, which the peer deleted meanwhile", old.cfg.Name, old.id)}
 	}
+	res := result{outcome: model.ChildFailed, reason: fmt.Sprintf("CHILD_SA_NOT_FOUND for Child SA %s{%d}: removing it and creating it anew", old.cfg.Name, old.id)}
+	res.extra = append(res.extra, sa.removeChild(old)...)
 	for _, x := range sa.children {
 		if x.cfg == old.cfg && x.state != childDeleting {
 			// Another pair of the Child SA remains: nothing to create.

@@ -242,6 +242,36 @@ func (x *run) converged(children int) (ike.SAInfo, ike.SAInfo) {
 	return a, b
 }
 
+// gone checks that neither end has an IKE SA or a pair in its data plane
+// left, and nothing is in flight.
+func (x *run) gone() {
+	x.t.Helper()
+	x.sync()
+	for i, nd := range x.nodes() {
+		if sas := nd.Engine.SAs(); len(sas) != 0 || len(x.dp[i].pairs) != 0 {
+			x.t.Errorf("%s: %d IKE SAs, %d pairs in the data plane; want none: %+v", nd.Name, len(sas), len(x.dp[i].pairs), sas)
+		}
+	}
+	if n := len(x.p.net.InFlight); n != 0 {
+		x.t.Errorf("%d datagrams still in flight", n)
+	}
+}
+
+func (x *run) terminate(nd *iketest.Node) {
+	x.t.Helper()
+	acts, err := nd.Engine.Terminate(x.p.net.Now, "lab")
+	x.do(nd, acts, err)
+}
+
+// pfsMismatch makes the two ends prefer different PFS groups for the Child
+// SA: the left's KE payload is for X25519, the right wants ECP-384.
+func pfsMismatch(l, r *side) {
+	lp, rp := espCBC, espCBC
+	lp.KE = []wire.KEID{wire.CURVE25519, wire.ECP_384}
+	rp.KE = []wire.KEID{wire.ECP_384}
+	l.esp, r.esp = []ike.Proposal{lp}, []ike.Proposal{rp}
+}
+
 func ikeKeys(nd *iketest.Node, spii, spir uint64) *ike.IKEKeys {
 	for _, k := range iketest.Find[ike.IKEKeys](nd) {
 		if k.SPIi == spii && k.SPIr == spir {
@@ -281,43 +311,44 @@ func TestCreateChildSA(t *testing.T) {
 func TestChildRekey(t *testing.T) {
 	type tc struct {
 		name     string
-		children int // Child SAs at the end
+		children int // Child SAs at the end; -1: no IKE SA is left
 		script   func(x *run)
+		setup    func(l, r *side)
 	}
 	cases := []tc{
-		{"regular", 1, func(x *run) { x.rekeyChild(x.p.l); x.flush() }},
-		{"regular_responder", 1, func(x *run) { x.rekeyChild(x.p.r); x.flush() }},
-		{"regular_twice", 1, func(x *run) { x.rekeyChild(x.p.l); x.flush(); x.rekeyChild(x.p.r); x.flush() }},
+		{"regular", 1, func(x *run) { x.rekeyChild(x.p.l); x.flush() }, nil},
+		{"regular_responder", 1, func(x *run) { x.rekeyChild(x.p.r); x.flush() }, nil},
+		{"regular_twice", 1, func(x *run) { x.rekeyChild(x.p.l); x.flush(); x.rekeyChild(x.p.r); x.flush() }, nil},
 		{"request_lost", 1, func(x *run) {
 			x.rekeyChild(x.p.l)
 			x.step("drop", func() { x.p.net.Drop(0) })
 			x.settle(30*time.Second, time.Second)
-		}},
+		}, nil},
 		{"response_lost", 1, func(x *run) {
 			x.rekeyChild(x.p.l)
 			x.deliver(0) // request at the right; its response in flight
 			x.step("drop", func() { x.p.net.Drop(0) })
 			x.settle(30*time.Second, time.Second)
-		}},
+		}, nil},
 		{"request_duplicated", 1, func(x *run) {
 			x.rekeyChild(x.p.l)
 			x.p.net.Duplicate(0)
 			x.flush()
-		}},
+		}, nil},
 		{"delete_lost", 1, func(x *run) {
 			x.rekeyChild(x.p.l)
 			x.deliver(0) // request
 			x.deliver(0) // response: the left deletes the old pair
 			x.step("drop", func() { x.p.net.Drop(0) })
 			x.settle(30*time.Second, time.Second)
-		}},
+		}, nil},
 		// Both ends rekey at once (RFC 7296 section 2.8.1, first figure).
 		{"collision", 1, func(x *run) {
 			x.rekeyChild(x.p.l)
 			x.rekeyChild(x.p.r)
 			x.flush()
 			x.settle(10*time.Second, time.Second)
-		}},
+		}, nil},
 		// The responses cross the requests the other way round.
 		{"collision_responses_reordered", 1, func(x *run) {
 			x.rekeyChild(x.p.l)
@@ -327,7 +358,7 @@ func TestChildRekey(t *testing.T) {
 			x.deliver(1) // the right's response at the left
 			x.flush()
 			x.settle(10*time.Second, time.Second)
-		}},
+		}, nil},
 		// RFC 7296 section 2.8.1, second figure: the left's request is
 		// lost; the right completes first and the retransmission gets
 		// CHILD_SA_NOT_FOUND, which the left ignores.
@@ -337,7 +368,7 @@ func TestChildRekey(t *testing.T) {
 			x.step("drop", func() { x.p.net.Drop(0) })
 			x.flush()
 			x.settle(30*time.Second, time.Second)
-		}},
+		}, nil},
 		// The right deletes the Child SA the left is rekeying (RFC 7296
 		// section 2.25.1: TEMPORARY_FAILURE to the rekey; the delete is
 		// answered as usual).
@@ -346,19 +377,83 @@ func TestChildRekey(t *testing.T) {
 			x.deleteChild(x.p.r)
 			x.flush()
 			x.settle(40*time.Second, time.Second)
-		}},
+		}, nil},
 		{"collision_delete_rekey", 0, func(x *run) {
 			x.deleteChild(x.p.l)
 			x.rekeyChild(x.p.r)
 			x.flush()
 			x.settle(40*time.Second, time.Second)
-		}},
+		}, nil},
 		// Both delete it (RFC 7296 section 2.25.1: answered without Delete).
 		{"collision_delete_delete", 0, func(x *run) {
 			x.deleteChild(x.p.l)
 			x.deleteChild(x.p.r)
 			x.flush()
-		}},
+		}, nil},
+		// strongSwan's regular_ke_invalid: the responder wants another PFS
+		// group; INVALID_KE_PAYLOAD, then the retry.
+		{"regular_ke_invalid", 1, func(x *run) { x.rekeyChild(x.p.l); x.flush() }, pfsMismatch},
+		{"regular_ke_invalid_responder", 1, func(x *run) { x.rekeyChild(x.p.r); x.flush() }, pfsMismatch},
+		// strongSwan's collision_ke_invalid: a collision where one side's
+		// request first gets INVALID_KE_PAYLOAD.
+		{"collision_ke_invalid", 1, func(x *run) {
+			x.rekeyChild(x.p.l)
+			x.rekeyChild(x.p.r)
+			x.flush()
+			x.settle(30*time.Second, time.Second)
+		}, pfsMismatch},
+		// strongSwan's collision_ke_invalid_delayed_retry: the retry after
+		// INVALID_KE_PAYLOAD arrives after the other rekey completed.
+		{"collision_ke_invalid_delayed_retry", 1, func(x *run) {
+			x.rekeyChild(x.p.l)
+			x.rekeyChild(x.p.r)
+			x.deliver(0) // the left's request: INVALID_KE_PAYLOAD from the right
+			x.deliver(0) // the right's request at the left, answered
+			x.deliver(0) // INVALID_KE at the left: the retry goes out
+			x.deliver(0) // the left's answer at the right: the right completes, deletes the old pair
+			x.flush()
+			x.settle(30*time.Second, time.Second)
+		}, pfsMismatch},
+		// strongSwan's collision_delete_drop_delete: the delete crossing the
+		// rekey is lost and retransmitted.
+		{"collision_delete_drop_delete", 0, func(x *run) {
+			x.rekeyChild(x.p.l)
+			x.deleteChild(x.p.r)
+			x.step("drop", func() { x.p.net.Drop(1) })
+			x.flush()
+			x.settle(60*time.Second, time.Second)
+		}, nil},
+		// strongSwan's collision_delete_drop_rekey: the rekey crossing the
+		// delete is lost and retransmitted.
+		{"collision_delete_drop_rekey", 0, func(x *run) {
+			x.rekeyChild(x.p.l)
+			x.deleteChild(x.p.r)
+			x.step("drop", func() { x.p.net.Drop(0) })
+			x.flush()
+			x.settle(60*time.Second, time.Second)
+		}, nil},
+		// strongSwan's collision_ike_delete: the peer deletes the IKE SA
+		// of the Child SA being rekeyed.
+		{"collision_ike_delete", -1, func(x *run) {
+			x.rekeyChild(x.p.l)
+			x.terminate(x.p.r)
+			x.flush()
+			x.settle(60*time.Second, time.Second)
+		}, nil},
+		// strongSwan's collision_delayed_request_more: the delayed request
+		// arrives after the peer has rekeyed the new pair again.
+		{"collision_delayed_request_more", 1, func(x *run) {
+			x.rekeyChild(x.p.l)
+			x.rekeyChild(x.p.r)
+			x.deliver(1) // the right's request at the left
+			x.deliver(1) // the answer: the right completes and deletes the old pair
+			x.deliver(1) // the Delete at the left
+			x.deliver(1) // its answer
+			x.settle(2*time.Second, time.Second)
+			x.rekeyChild(x.p.r) // and rekeys again
+			x.flush()
+			x.settle(30*time.Second, time.Second)
+		}, nil},
 		// A rekey request that arrives after the old pair is gone.
 		{"collision_delayed_request", 1, func(x *run) {
 			x.rekeyChild(x.p.l)
@@ -369,7 +464,7 @@ func TestChildRekey(t *testing.T) {
 			x.deliver(1) // its response
 			x.flush()    // the left's (delayed) request, CHILD_SA_NOT_FOUND
 			x.settle(30*time.Second, time.Second)
-		}},
+		}, nil},
 	}
 	for _, c := range cases {
 		won := map[string]bool{}
@@ -381,9 +476,16 @@ func TestChildRekey(t *testing.T) {
 			t.Run(fmt.Sprintf("%s/seed%d", c.name, seed), func(t *testing.T) {
 				l, r := left(), right()
 				l.seed, r.seed = seed*2+1, seed*2+2
+				if c.setup != nil {
+					c.setup(&l, &r)
+				}
 				x := newRun(t, l, r)
 				before, _ := x.converged(1)
 				c.script(x)
+				if c.children < 0 {
+					x.gone()
+					return
+				}
 				a, _ := x.converged(c.children)
 				if c.children > 0 && childIn(a) == childIn(before) {
 					t.Errorf("the Child SA was not rekeyed: still %08x", childIn(a))
@@ -407,37 +509,38 @@ func TestChildRekey(t *testing.T) {
 func TestIKERekey(t *testing.T) {
 	type tc struct {
 		name     string
-		children int
+		children int // -1: no IKE SA is left
 		script   func(x *run)
+		setup    func(l, r *side)
 	}
 	cases := []tc{
-		{"regular", 1, func(x *run) { x.rekeyIKE(x.p.l); x.flush() }},
-		{"regular_responder", 1, func(x *run) { x.rekeyIKE(x.p.r); x.flush() }},
+		{"regular", 1, func(x *run) { x.rekeyIKE(x.p.l); x.flush() }, nil},
+		{"regular_responder", 1, func(x *run) { x.rekeyIKE(x.p.r); x.flush() }, nil},
 		{"regular_then_child", 1, func(x *run) {
 			x.rekeyIKE(x.p.l)
 			x.flush()
 			x.rekeyChild(x.p.r)
 			x.flush()
-		}},
+		}, nil},
 		{"response_lost", 1, func(x *run) {
 			x.rekeyIKE(x.p.l)
 			x.deliver(0)
 			x.step("drop", func() { x.p.net.Drop(0) })
 			x.settle(30*time.Second, time.Second)
-		}},
+		}, nil},
 		{"delete_lost", 1, func(x *run) {
 			x.rekeyIKE(x.p.l)
 			x.deliver(0)
 			x.deliver(0) // the response: the left sends the Delete of the old IKE SA
 			x.step("drop", func() { x.p.net.Drop(0) })
 			x.settle(90*time.Second, time.Second)
-		}},
+		}, nil},
 		{"collision", 1, func(x *run) {
 			x.rekeyIKE(x.p.l)
 			x.rekeyIKE(x.p.r)
 			x.flush()
 			x.settle(10*time.Second, time.Second)
-		}},
+		}, nil},
 		// RFC 7296 section 2.8.2: one end completes before it sees the
 		// other's request, which then gets TEMPORARY_FAILURE (or finds the
 		// IKE SA gone).
@@ -449,7 +552,31 @@ func TestIKERekey(t *testing.T) {
 			x.deliver(1) // the Delete at the left
 			x.flush()
 			x.settle(90*time.Second, time.Second)
-		}},
+		}, nil},
+		// strongSwan's collision_dropped_request: one of the colliding
+		// requests is lost and retransmitted.
+		{"collision_dropped_request", 1, func(x *run) {
+			x.rekeyIKE(x.p.l)
+			x.rekeyIKE(x.p.r)
+			x.step("drop", func() { x.p.net.Drop(0) })
+			x.flush()
+			x.settle(90*time.Second, time.Second)
+		}, nil},
+		// strongSwan's collision_delete: the IKE SA being rekeyed is deleted
+		// by the peer (RFC7296-2.25.2-2, RFC7296-2.25.2-3).
+		{"collision_delete", -1, func(x *run) {
+			x.rekeyIKE(x.p.l)
+			x.terminate(x.p.r)
+			x.flush()
+			x.settle(90*time.Second, time.Second)
+		}, nil},
+		{"collision_delete_drop_delete", -1, func(x *run) {
+			x.rekeyIKE(x.p.l)
+			x.terminate(x.p.r)
+			x.step("drop", func() { x.p.net.Drop(1) })
+			x.flush()
+			x.settle(120*time.Second, time.Second)
+		}, nil},
 		// A Child SA rekey meets an IKE SA rekey (RFC 7296 section 2.25):
 		// both are refused with TEMPORARY_FAILURE and retried later.
 		{"collision_child_rekey", 1, func(x *run) {
@@ -457,7 +584,7 @@ func TestIKERekey(t *testing.T) {
 			x.rekeyIKE(x.p.r)
 			x.flush()
 			x.settle(3*time.Minute, time.Second)
-		}},
+		}, nil},
 	}
 	for _, c := range cases {
 		won := map[string]bool{}
@@ -469,9 +596,16 @@ func TestIKERekey(t *testing.T) {
 			t.Run(fmt.Sprintf("%s/seed%d", c.name, seed), func(t *testing.T) {
 				l, r := left(), right()
 				l.seed, r.seed = seed*2+1, seed*2+2
+				if c.setup != nil {
+					c.setup(&l, &r)
+				}
 				x := newRun(t, l, r)
 				before, _ := x.converged(1)
 				c.script(x)
+				if c.children < 0 {
+					x.gone()
+					return
+				}
 				a, _ := x.converged(c.children)
 				if a.SPIi == before.SPIi && a.SPIr == before.SPIr {
 					t.Errorf("the IKE SA was not rekeyed")
