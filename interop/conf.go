@@ -19,6 +19,9 @@ type Conn struct {
 	LocalTS, RemoteTS     string
 	ESPProposals          string
 	Mode                  string // Child SA mode: "tunnel" if empty, or "transport"
+	// VIPs asks for virtual IPs ("0.0.0.0"); PoolAddrs, when set, defines
+	// the pool "vpn" (addrs) that the connection hands addresses out of.
+	VIPs, PoolAddrs string
 	// Lifetimes in swanctl.conf's notation ("20s"); empty: the defaults.
 	IKERekeyTime, IKERandTime                    string
 	ChildRekeyTime, ChildLifeTime, ChildRandTime string
@@ -60,6 +63,12 @@ func (c Conn) SwanctlConf() string {
 	if c.DPDDelay != "" {
 		w(2, "dpd_delay = %s", c.DPDDelay)
 	}
+	if c.VIPs != "" {
+		w(2, "vips = %s", c.VIPs)
+	}
+	if c.PoolAddrs != "" {
+		w(2, "pools = vpn")
+	}
 	for _, kv := range [][2]string{{"rekey_time", c.IKERekeyTime}, {"rand_time", c.IKERandTime}} {
 		if kv[1] != "" {
 			w(2, "%s = %s", kv[0], kv[1])
@@ -95,6 +104,13 @@ func (c Conn) SwanctlConf() string {
 	w(2, "}")
 	w(1, "}")
 	w(0, "}")
+	if c.PoolAddrs != "" {
+		w(0, "pools {")
+		w(1, "vpn {")
+		w(2, "addrs = %s", c.PoolAddrs)
+		w(1, "}")
+		w(0, "}")
+	}
 	w(0, "secrets {")
 	w(1, "ike-%s {", c.ConnName())
 	w(2, "id-1 = %s", c.LocalID)

@@ -140,6 +140,7 @@ func childOf(a ike.ChildUp) dataplane.Child {
 		LocalTS: policyTS(a.LocalSel), RemoteTS: policyTS(a.RemoteSel),
 		OutboundLater: a.OutboundLater,
 		SoftBytes:     a.SoftBytes, HardBytes: a.HardBytes, SoftPackets: a.SoftPackets, HardPackets: a.HardPackets,
+		VirtualIP: a.VirtualIP,
 	}
 }
 

@@ -117,6 +117,7 @@ type DataPlane struct {
 	children map[uint32]*child // by inbound SPI
 	entries  []*entryRef       // the Child SA entries, in SPD order
 	routes   map[netip.Prefix]int
+	vips     map[netip.Addr]int // virtual IPs on the device, by the pairs using them
 	dev      Device
 	closed   bool
 
@@ -164,6 +165,7 @@ func New(cfg Config) (*DataPlane, error) {
 		cfg: cfg, log: log, db: db,
 		children: map[uint32]*child{},
 		routes:   map[netip.Prefix]int{},
+		vips:     map[netip.Addr]int{},
 		done:     make(chan struct{}),
 	}
 	d.probes.init()

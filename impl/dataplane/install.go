@@ -41,6 +41,9 @@ type Child struct {
 	// LocalTS and RemoteTS are the negotiated traffic selectors, this
 	// end's and the peer's.
 	LocalTS, RemoteTS []policy.TS
+	// VirtualIP is our virtual IP (RFC 7296 section 2.19), put on the
+	// device for tunnel mode while a pair uses it.
+	VirtualIP netip.Addr
 	// OutboundLater holds the outbound SA back: the inbound SA takes its
 	// packets at once, but the traffic of the pair's SPD entry keeps going
 	// to the pairs installed before it until ActivateOutbound (the
@@ -84,6 +87,7 @@ type child struct {
 	outSA      *policy.SA
 	entries    []*entryRef // entries[0] governs the pair
 	routes     []netip.Prefix
+	vip        netip.Addr // our virtual IP on the device, if any
 	installed  time.Time
 	// localTS and remoteTS are the negotiated traffic selectors (a
 	// tunnel-mode probe takes its inner addresses from them).
@@ -420,6 +424,7 @@ func (d *DataPlane) removeLocked(spiIn uint32) error {
 	}
 	d.dropEntries(ch.entries)
 	d.unroute(ch.routes)
+	d.unVIP(ch.vip)
 	delete(d.children, spiIn)
 	in, out := ch.in.Stats(), ch.out.Stats()
 	d.log.Info("Child SA removed", "child_sa", ch.String(),

@@ -41,6 +41,20 @@ func (d *DataPlane) routeChild(ch *child, c Child) {
 		}
 		return
 	}
+	if v := c.VirtualIP; v.IsValid() {
+		// Our virtual IP (RFC 7296 section 2.19) on the device: the local
+		// stack sends the Child SA's traffic from it.
+		ch.vip = v
+		if d.vips[v]++; d.vips[v] == 1 {
+			if ad, ok := dev.(addressDevice); ok {
+				if err := ad.AddAddress(v); err != nil {
+					d.log.Error("cannot put the virtual IP on the tunnel device", "vip", v.String(), "device", dev.Name(), "error", err)
+				} else {
+					d.log.Info("virtual IP on the tunnel device", "vip", v.String(), "device", dev.Name())
+				}
+			}
+		}
+	}
 	peer := c.Remote.Addr().Unmap()
 	for _, ts := range c.RemoteTS {
 		from, to := ts.Start.Unmap(), ts.End.Unmap()
@@ -76,6 +90,29 @@ func (d *DataPlane) routeChild(ch *child, c Child) {
 				continue
 			}
 			d.log.Info("route into the tunnel device", "prefix", p.String(), "src", src.String(), "device", dev.Name())
+		}
+	}
+}
+
+// addressDevice is a device that takes addresses (netio.TUN).
+type addressDevice interface {
+	AddAddress(netip.Addr) error
+	DelAddress(netip.Addr) error
+}
+
+// unVIP releases a pair's virtual IP; the last user removes it from the
+// device. The caller holds d.mu.
+func (d *DataPlane) unVIP(v netip.Addr) {
+	if !v.IsValid() {
+		return
+	}
+	if d.vips[v]--; d.vips[v] > 0 {
+		return
+	}
+	delete(d.vips, v)
+	if ad, ok := d.dev.(addressDevice); ok && d.dev != nil {
+		if err := ad.DelAddress(v); err != nil {
+			d.log.Warn("removing the virtual IP from the tunnel device", "vip", v.String(), "error", err)
 		}
 	}
 }

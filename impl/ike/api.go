@@ -71,6 +71,10 @@ type ChildUp struct {
 	// once for the soft limit and once for the hard one (RFC 7296 section
 	// 2.8: SAs are rekeyed, or die, by lifetime in octets as well as time).
 	SoftBytes, HardBytes, SoftPackets, HardPackets uint64
+	// VirtualIP is our virtual IP (RFC 7296 section 2.19), if the
+	// responder gave us one: the driver puts it on its tunnel device, as
+	// the inner source address of the Child SA's traffic.
+	VirtualIP netip.Addr
 }
 
 // ChildOutbound asks the driver to let the outbound SA of an installed pair

@@ -88,6 +88,9 @@ func (sa *ikeSA) authRequest() (*queuedReq, error) {
 		ps = append(ps, idPayload(sa.conn.Remote.ID, true))
 	}
 	ps = append(ps, &wire.Auth{Method: wire.AuthSharedKeyMIC, Data: auth.PSK(sa.cs.PRF, secret, octets)})
+	if cp := sa.cpRequest(); cp != nil {
+		ps = append(ps, cp) // RFC 7296 section 2.19: a virtual IP
+	}
 	if ch := sa.pendingChild; ch != nil {
 		spi, err := e.newChildSPI()
 		if err != nil {
@@ -178,7 +181,16 @@ func (sa *ikeSA) processAuthRequest(now time.Time, in *inMsg) result {
 	if _, ok := wire.FindNotify(ps, wire.INITIAL_CONTACT); ok {
 		res.extra = append(res.extra, sa.initialContact()...)
 	}
-	if _, ok := wire.Find[*wire.SA](ps); ok {
+	cpr, cpErr := sa.cpReply(ps)
+	if cpr != nil {
+		resp = append(resp, cpr)
+	}
+	if _, ok := wire.Find[*wire.SA](ps); ok && cpErr != nil {
+		// No virtual IP: the Child SA is refused, the IKE SA stands.
+		r := refuse(cpErr)
+		res.outcome, res.reason = model.ChildFailed, r.reason
+		resp = append(resp, r.resp...)
+	} else if ok {
 		cps, child, err := sa.respondChild(now, ps)
 		if err != nil {
 			// RFC 7296 section 2.21.3 (and 1.2): the IKE SA stands; the
@@ -241,7 +253,12 @@ func (sa *ikeSA) processAuthResponse(now time.Time, in *inMsg) result {
 		res.extra = append(res.extra, sa.initialContact()...)
 	}
 	if ch := sa.pendingChild; ch != nil {
-		child, err := sa.childAnswer(ch, ps)
+		// The virtual IP first: it is what our "dynamic" selectors are.
+		var child *childSA
+		err := sa.takeCPReply(ps)
+		if err == nil {
+			child, err = sa.childAnswer(ch, ps)
+		}
 		if err != nil {
 			res.outcome, res.reason = model.ChildFailed, err.Error()
 		} else {
@@ -292,7 +309,8 @@ func (sa *ikeSA) install(now time.Time, c *childSA) Action {
 		"spi_in", fmt.Sprintf("%08x", c.spiIn), "spi_out", fmt.Sprintf("%08x", c.spiOut),
 		"suite", c.suite.String(), "local_ts", tsStrings(c.localTS), "remote_ts", tsStrings(c.remoteTS))
 	up := ChildUp{IKE: sa.info(), Child: c.info(sa), Encr: c.suite.Encr, Integ: wire.AUTH_NONE,
-		LocalSel: slices.Clone(c.localTS), RemoteSel: slices.Clone(c.remoteTS), OutboundLater: c.outboundLater}
+		LocalSel: slices.Clone(c.localTS), RemoteSel: slices.Clone(c.remoteTS), OutboundLater: c.outboundLater,
+		VirtualIP: sa.vipLocal}
 	if c.suite.hasInteg {
 		up.Integ = c.suite.Integ
 	}

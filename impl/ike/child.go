@@ -23,8 +23,8 @@ func (sa *ikeSA) childOffer(ch *Child, spi uint32) []wire.Payload {
 	}
 	return append(ps,
 		&wire.SA{Proposals: offer(ch.ESPProposals, wire.ProtoESP, spiBytes(spi), false)},
-		&wire.TS{Selectors: toWire(resolve(ch.LocalTS, sa.local.Addr()))},
-		&wire.TS{Responder: true, Selectors: toWire(resolve(ch.RemoteTS, sa.remote.Addr()))})
+		&wire.TS{Selectors: toWire(sa.offerLocalTS(ch.LocalTS))},
+		&wire.TS{Responder: true, Selectors: toWire(resolve(ch.RemoteTS, sa.remoteDyn()))})
 }
 
 func findTS(ps []wire.Payload, responder bool) *wire.TS {

@@ -9,6 +9,7 @@ import (
 
 	"github.com/hashicorp/go-hclog"
 
+	"github.com/ikev2ref/ikev2ref/impl/pool"
 	"github.com/ikev2ref/ikev2ref/impl/wire"
 )
 
@@ -86,6 +87,11 @@ type Connection struct {
 	// it is still not rekeyed RekeyTime + OverTime after its creation. Zero
 	// RekeyTime: never rekeyed by time.
 	RekeyTime, OverTime, RandTime time.Duration
+	// VIPs are the virtual IPs the initiator asks for (swanctl's vips;
+	// 0.0.0.0 or :: for any), Pools the responder's address pools (RFC
+	// 7296 section 2.19).
+	VIPs  []netip.Addr
+	Pools []*pool.Pool
 }
 
 // AuthMethod is how one end proves its identity.

@@ -151,7 +151,7 @@ func (sa *ikeSA) createRequest(c *createCtx) (*queuedReq, error) {
 		}
 		e.childIn[c.spiIn] = reservedChild // the SPI is ours from now on
 	}
-	local, remote := resolve(c.cfg.LocalTS, sa.local.Addr()), resolve(c.cfg.RemoteTS, sa.remote.Addr())
+	local, remote := resolve(c.cfg.LocalTS, sa.localDyn()), resolve(c.cfg.RemoteTS, sa.remoteDyn())
 	if c.old != nil {
 		kind = model.RekeyChild
 		// RFC 7296 section 1.3.3: N(REKEY_SA) names the SA being rekeyed by
@@ -531,7 +531,13 @@ func (sa *ikeSA) successorSA(now time.Time, role model.Role, spiI, spiR uint64, 
 	// values of nextReqID and nextPeerID).
 	n := &ikeSA{e: e, id: e.nextID, conn: sa.conn, role: role, state: model.Idle, spiI: spiI, spiR: spiR,
 		local: sa.local, remote: sa.remote, natLocal: sa.natLocal, natRemote: sa.natRemote, natt: sa.natt,
-		suite: s, cs: cs, keys: keys, ni: ni, nr: nr, localID: sa.localID, remoteID: sa.remoteID, lastRecv: now}
+		suite: s, cs: cs, keys: keys, ni: ni, nr: nr, localID: sa.localID, remoteID: sa.remoteID, lastRecv: now,
+		vipLocal: sa.vipLocal, vipRemote: sa.vipRemote}
+	if sa.vipPool != nil {
+		// The lease moves with the Child SAs (RFC 7296 section 2.8).
+		n.vipPool = sa.vipPool
+		sa.vipPool.Acquire(sa.remoteID.String(), sa.vipRemote)
+	}
 	if role == model.Initiator {
 		n.skOut, n.skIn = skI, skR
 	} else {

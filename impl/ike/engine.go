@@ -556,6 +556,7 @@ func (e *Engine) remove(sa *ikeSA, reason string) []Action {
 		sa.registered = false
 	}
 	sa.out, sa.queue = nil, nil
+	sa.releaseVIP()
 	sa.timerGen++ // stale heap entries are skipped
 	e.log.Info("IKE SA deleted", "ike", sa.String(), "reason", reason)
 	return append(acts, IKEDown{IKE: info, Reason: reason})

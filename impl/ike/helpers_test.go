@@ -11,6 +11,7 @@ import (
 
 	"github.com/ikev2ref/ikev2ref/impl/ike"
 	"github.com/ikev2ref/ikev2ref/impl/ike/iketest"
+	"github.com/ikev2ref/ikev2ref/impl/pool"
 	"github.com/ikev2ref/ikev2ref/impl/wire"
 )
 
@@ -43,6 +44,9 @@ func mustID(t testing.TB, s string) ike.Identity {
 }
 
 func ts(t testing.TB, s string) ike.TrafficSelector {
+	if s == "dynamic" {
+		return ike.TrafficSelector{Dynamic: true}
+	}
 	p := netip.MustParsePrefix(s)
 	return ike.TrafficSelector{Start: p.Addr(), End: wire.LastAddr(p), EndPort: 0xffff}
 }
@@ -59,6 +63,8 @@ type side struct {
 	cookies    bool
 	anyPeer    bool // remote_addrs = %any (a server that does not know its clients' addresses)
 	seed       uint64
+	vips       []netip.Addr
+	pools      []*pool.Pool
 	// Lifetimes (zero: none).
 	ikeRekey, ikeRand                time.Duration
 	childRekey, childLife, childRand time.Duration
@@ -91,6 +97,7 @@ func (s side) config(t testing.TB, peer netip.Addr, seed uint64, log *bytes.Buff
 		LocalAddrs:  []netip.Prefix{netip.PrefixFrom(s.addr, s.addr.BitLen())},
 		RemoteAddrs: remote,
 		Proposals:   s.ike, DPDDelay: s.dpd, RekeyTime: s.ikeRekey, RandTime: s.ikeRand, OverTime: s.ikeRekey / 10,
+		VIPs: s.vips, Pools: s.pools,
 		Local:  ike.AuthConfig{Auth: ike.AuthPSK, ID: mustID(t, s.id)},
 		Remote: ike.AuthConfig{Auth: ike.AuthPSK, ID: mustID(t, s.peerID)},
 		Children: []*ike.Child{{Name: "net", Mode: s.mode, ESPProposals: s.esp,

@@ -25,8 +25,8 @@ func (sa *ikeSA) childPolicy() (*policy.Databases, map[string]*Child, error) {
 	var spd []policy.Entry
 	var names []string
 	for _, ch := range c.Children {
-		sels := policy.SelectorsFromTS(toPolicy(resolve(ch.LocalTS, sa.local.Addr())),
-			toPolicy(resolve(ch.RemoteTS, sa.remote.Addr())))
+		sels := policy.SelectorsFromTS(toPolicy(resolve(ch.LocalTS, sa.localDyn())),
+			toPolicy(resolve(ch.RemoteTS, sa.remoteDyn())))
 		for i, s := range sels {
 			name := fmt.Sprintf("%s/%s#%d", c.Name, ch.Name, i)
 			esp := policy.ESP{Mode: policy.Mode(ch.Mode), Connection: c.Name, Child: ch.Name}

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/ikev2ref/ikev2ref/impl/crypto"
+	"github.com/ikev2ref/ikev2ref/impl/pool"
 	"github.com/ikev2ref/ikev2ref/impl/wire"
 	"github.com/ikev2ref/ikev2ref/model"
 )
@@ -62,6 +63,11 @@ type ikeSA struct {
 	peerRekey *ikeSA
 	redundant bool   // the peer's new IKE SA of a rekey collision, which it is to delete
 	rekeyOf   *ikeSA // the IKE SA this one replaces, when we answered the rekey
+
+	// Virtual IPs (cp.go): ours, given by the responder, and the peer's,
+	// leased from vipPool.
+	vipLocal, vipRemote netip.Addr
+	vipPool             *pool.Pool
 
 	// Timers (absolute times; zero = not running). rekeyAt and expireAt
 	// are the IKE SA's lifetime (for a replaced IKE SA, expireAt is when

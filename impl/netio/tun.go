@@ -192,3 +192,31 @@ func netlinkDo(req []byte) error {
 	}
 	return errors.New("netio: netlink: no acknowledgement")
 }
+
+// AddAddress puts a (a virtual IP, RFC 7296 section 2.19) on the device as
+// a host address, so that the local stack can send from it.
+func (t *TUN) AddAddress(a netip.Addr) error {
+	return t.address(unix.RTM_NEWADDR, unix.NLM_F_CREATE|unix.NLM_F_REPLACE, a)
+}
+
+// DelAddress removes an address added by AddAddress.
+func (t *TUN) DelAddress(a netip.Addr) error { return t.address(unix.RTM_DELADDR, 0, a) }
+
+func (t *TUN) address(op, flags uint16, a netip.Addr) error {
+	a = a.Unmap()
+	family, bits := uint8(unix.AF_INET), uint8(32)
+	if a.Is6() {
+		family, bits = unix.AF_INET6, 128
+	}
+	msg := make([]byte, unix.SizeofNlMsghdr, 96)
+	ifa := unix.IfAddrmsg{Family: family, Prefixlen: bits, Scope: unix.RT_SCOPE_UNIVERSE, Index: uint32(t.index)}
+	msg = append(msg, unsafe.Slice((*byte)(unsafe.Pointer(&ifa)), unix.SizeofIfAddrmsg)...)
+	msg = rtattr(msg, unix.IFA_LOCAL, a.AsSlice())
+	msg = rtattr(msg, unix.IFA_ADDRESS, a.AsSlice())
+	hdr := (*unix.NlMsghdr)(unsafe.Pointer(&msg[0]))
+	hdr.Len = uint32(len(msg))
+	hdr.Type = op
+	hdr.Flags = unix.NLM_F_REQUEST | unix.NLM_F_ACK | flags
+	hdr.Seq = 1
+	return netlinkDo(msg)
+}

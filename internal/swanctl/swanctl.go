@@ -44,11 +44,13 @@ import (
 	"bytes"
 	_ "embed"
 	"fmt"
+	"net/netip"
 	"os"
 	"path/filepath"
 	"strings"
 
 	"github.com/ikev2ref/ikev2ref/impl/ike"
+	"github.com/ikev2ref/ikev2ref/impl/pool"
 )
 
 //go:embed default.swanctl.conf
@@ -187,17 +189,17 @@ func refusedKeys(why string, names ...string) map[string]string {
 
 var (
 	topLevel = level{
-		sections: []string{"connections", "secrets"},
-		refused:  refusedKeys("", "authorities", "pools"),
+		sections: []string{"connections", "secrets", "pools"},
+		refused:  refusedKeys("", "authorities"),
 	}
 	connLevel = level{
 		keys: []string{"version", "local_addrs", "remote_addrs", "local_port", "remote_port",
-			"proposals", "dpd_delay", "rekey_time", "over_time", "rand_time"},
+			"proposals", "dpd_delay", "rekey_time", "over_time", "rand_time", "pools", "vips"},
 		sections: []string{"local*", "remote*", "children"},
 		refused: func() map[string]string {
 			m := refusedKeys("", "mobike", "fragmentation",
 				"childless", "encap", "send_certreq", "send_cert", "ocsp", "ppk_id", "ppk_required",
-				"keyingtries", "unique", "dpd_timeout", "pools", "aggressive", "pull", "dscp", "vips",
+				"keyingtries", "unique", "dpd_timeout", "aggressive", "pull", "dscp",
 				"if_id_in", "if_id_out", "mediation", "mediated_by", "mediation_peer", "split_ts")
 			m["reauth_time"] = " (ikev2ref rekeys IKE SAs with CREATE_CHILD_SA, RFC 7296 section 2.8, and never reauthenticates them: use rekey_time)"
 			return m
@@ -225,6 +227,9 @@ var (
 		}(),
 	}
 	secretLevel = level{keys: []string{"id", "id-<suffix>", "secret"}}
+	poolLevel   = level{keys: []string{"addrs", "dns"},
+		refused: refusedKeys(" (only addresses and name servers are handed out)", "nbns", "dhcp", "netmask", "server", "subnet",
+			"split_include", "split_exclude")}
 )
 
 func build(root *section) (*ike.Config, error) {
@@ -232,14 +237,32 @@ func build(root *section) (*ike.Config, error) {
 	if len(root.keys) > 0 {
 		return nil, topLevel.badKey(root, root.keys[0])
 	}
+	// Pools first: connections name them wherever they are defined.
+	pools := map[string]*pool.Pool{}
+	for _, s := range root.sections {
+		if s.name != "pools" {
+			continue
+		}
+		if len(s.keys) > 0 {
+			return nil, errAt(s.keys[0].pos, s.keys[0].path, "is a key: pools holds one section per pool")
+		}
+		for _, ps := range s.sections {
+			p, err := addrPool(ps)
+			if err != nil {
+				return nil, err
+			}
+			pools[ps.name] = p
+		}
+	}
 	for _, s := range root.sections {
 		switch s.name {
+		case "pools":
 		case "connections":
 			if len(s.keys) > 0 {
 				return nil, errAt(s.keys[0].pos, s.keys[0].path, "is a key: connections holds one section per connection")
 			}
 			for _, cs := range s.sections {
-				c, err := connection(cs)
+				c, err := connection(cs, pools)
 				if err != nil {
 					return nil, err
 				}
@@ -263,8 +286,43 @@ func build(root *section) (*ike.Config, error) {
 	return cfg, nil
 }
 
+// addrPool reads pools.<name> (RFC 7296 section 2.19: the addresses the
+// responder hands out).
+func addrPool(s *section) (*pool.Pool, error) {
+	if len(s.sections) > 0 {
+		return nil, poolLevel.badSection(s, s.sections[0])
+	}
+	var addrs *setting
+	var dns []netip.Addr
+	for _, k := range s.keys {
+		switch k.name {
+		case "addrs":
+			addrs = k
+		case "dns":
+			for _, v := range splitList(k.value) {
+				a, err := netip.ParseAddr(v)
+				if err != nil {
+					return nil, valueErr(k, fmt.Errorf("name server %q: %w", v, err))
+				}
+				dns = append(dns, a.Unmap())
+			}
+		default:
+			return nil, poolLevel.badKey(s, k)
+		}
+	}
+	if addrs == nil {
+		return nil, errAt(s.pos, s.path, "a pool needs addrs (a prefix or first-last)")
+	}
+	p, err := pool.New(s.name, addrs.value)
+	if err != nil {
+		return nil, valueErr(addrs, err)
+	}
+	p.DNS = dns
+	return p, nil
+}
+
 // connection reads connections.<name>.
-func connection(s *section) (*ike.Connection, error) {
+func connection(s *section, pools map[string]*pool.Pool) (*ike.Connection, error) {
 	c := &ike.Connection{Name: s.name, LocalPort: 500, RemotePort: 500}
 	proposals := "default"
 	var propKey *setting
@@ -302,6 +360,24 @@ func connection(s *section) (*ike.Connection, error) {
 			}
 		case "rekey_time", "over_time", "rand_time":
 			err = life.duration(k)
+		case "pools":
+			for _, name := range splitList(k.value) {
+				p, ok := pools[name]
+				if !ok {
+					err = fmt.Errorf("no pool %q in the pools section", name)
+					break
+				}
+				c.Pools = append(c.Pools, p)
+			}
+		case "vips":
+			for _, v := range splitList(k.value) {
+				a, perr := netip.ParseAddr(v)
+				if perr != nil {
+					err = fmt.Errorf("virtual IP %q: want an address (0.0.0.0 or :: for any)", v)
+					break
+				}
+				c.VIPs = append(c.VIPs, a.Unmap())
+			}
 		default:
 			return nil, connLevel.badKey(s, k)
 		}

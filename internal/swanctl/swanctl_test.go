@@ -281,7 +281,12 @@ func TestErrors(t *testing.T) {
 			`swanctl: lab.conf:1: include: "other.conf": includes are read only when loading a file (swanctl.Load)`},
 
 		// The top level.
-		{"pools", "pools {\n}\n", `swanctl: lab.conf:1: section "pools" is not supported by ikev2ref`},
+		{"pool without addrs", "pools {\n  p {\n    dns = 192.0.2.53\n  }\n}\n", `swanctl: lab.conf:2: pools.p: a pool needs addrs (a prefix or first-last)`},
+		{"pool with bad addrs", "pools {\n  p {\n    addrs = 10.0.0.9-10.0.0.1\n  }\n}\n", `swanctl: lab.conf:3: pools.p.addrs: pool: p: range "10.0.0.9-10.0.0.1": want first-last of one family, first <= last`},
+		{"pool with a bad name server", "pools {\n  p {\n    addrs = 10.0.0.0/24\n    dns = resolver\n  }\n}\n", `swanctl: lab.conf:4: pools.p.dns: name server "resolver": ParseAddr("resolver"): unable to parse IP`},
+		{"pool netmask", "pools {\n  p {\n    addrs = 10.0.0.0/24\n    netmask = 255.255.255.0\n  }\n}\n", `swanctl: lab.conf:4: pools.p: key "netmask" is not supported by ikev2ref (only addresses and name servers are handed out)`},
+		{"unknown pool", withConn("    pools = nowhere"), `swanctl: lab.conf:3: connections.lab.pools: no pool "nowhere" in the pools section`},
+		{"bad vips", withConn("    vips = any"), `swanctl: lab.conf:3: connections.lab.vips: virtual IP "any": want an address (0.0.0.0 or :: for any)`},
 		{"authorities", "authorities {\n}\n", `swanctl: lab.conf:1: section "authorities" is not supported by ikev2ref`},
 		{"unknown section", "conections {\n}\n", `swanctl: lab.conf:1: unknown section "conections" (did you mean "connections"?)`},
 		{"top-level key", "\nconnections = lab\n", `swanctl: lab.conf:2: connections: is a section: write connections { ... }`},
@@ -640,5 +645,34 @@ func TestConnectionValues(t *testing.T) {
 		if got := cfg.Connections[0].Children[0].StartAction; got != map[string]ike.StartAction{"none": ike.StartNone, "start": ike.StartStart}[sa] {
 			t.Errorf("start_action = %s: got %v", sa, got)
 		}
+	}
+}
+
+// TestPoolsAndVIPs: swanctl's pools section and a connection's pools and
+// vips keys (RFC 7296 section 2.19), wherever the pools are defined.
+func TestPoolsAndVIPs(t *testing.T) {
+	src := withConn("    pools = v4, v6\n    vips = 0.0.0.0, 2001:db8::7") + `pools {
+  v4 {
+    addrs = 203.0.113.0/28
+    dns = 192.0.2.53, 2001:db8::53
+  }
+  v6 {
+    addrs = 2001:db8:1::10-2001:db8:1::1f
+  }
+}
+`
+	cfg, err := Parse("lab.conf", []byte(src))
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := cfg.Connections[0]
+	if len(c.Pools) != 2 || c.Pools[0].Name != "v4" || !c.Pools[0].Is4() || c.Pools[1].Is4() || len(c.Pools[0].DNS) != 2 {
+		t.Errorf("pools: %v", c.Pools)
+	}
+	if len(c.VIPs) != 2 || c.VIPs[0].String() != "0.0.0.0" || c.VIPs[1].String() != "2001:db8::7" {
+		t.Errorf("vips: %v", c.VIPs)
+	}
+	if a, err := c.Pools[1].Acquire("x", netip.Addr{}); err != nil || a.String() != "2001:db8:1::10" {
+		t.Errorf("v6 pool: %v %v", a, err)
 	}
 }
