@@ -553,6 +553,19 @@ func TestIKERekey(t *testing.T) {
 			x.flush()
 			x.settle(90*time.Second, time.Second)
 		}, nil},
+		// strongSwan's collision_delayed_request_and_delete: the delayed
+		// request gets TEMPORARY_FAILURE, which arrives before the Delete
+		// of the old IKE SA.
+		{"collision_delayed_request_and_delete", 1, func(x *run) {
+			x.rekeyIKE(x.p.l)
+			x.rekeyIKE(x.p.r)
+			x.deliver(1) // the right's request at the left, answered
+			x.deliver(1) // the answer at the right: it completes, sends the Delete
+			x.deliver(0) // the left's delayed request at the right: TEMPORARY_FAILURE
+			x.deliver(1) // TEMPORARY_FAILURE at the left, before the Delete
+			x.flush()
+			x.settle(90*time.Second, time.Second)
+		}, nil},
 		// strongSwan's collision_dropped_request: one of the colliding
 		// requests is lost and retransmitted.
 		{"collision_dropped_request", 1, func(x *run) {
