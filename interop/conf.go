@@ -1,6 +1,7 @@
 package interop
 
 import (
+	"cmp"
 	"fmt"
 	"strings"
 )
@@ -26,8 +27,25 @@ type Conn struct {
 	IKERekeyTime, IKERandTime                    string
 	ChildRekeyTime, ChildLifeTime, ChildRandTime string
 	StartAction                                  string // empty: none
-	// PSK is shared between LocalID and RemoteID (a secrets ike-<name> entry).
+	// PSK is shared between LocalID and RemoteID (a secrets ike-<name> entry);
+	// empty: no secrets section.
 	PSK string
+	// Signature authentication instead of the PSK: the auth values of the
+	// two ends ("pubkey", "rsa/pss", "ecdsa"; empty: "psk"), LocalCert (a
+	// file in x509/, its key in private/), RemoteCACerts (files in x509ca/;
+	// empty: every CA certificate there).
+	LocalAuth, RemoteAuth string
+	LocalCert             string
+	RemoteCACerts         string
+}
+
+// quoteID quotes an identity that swanctl.conf would otherwise cut short:
+// "#" starts a comment ("@#hex" KEY_IDs).
+func quoteID(id string) string {
+	if strings.ContainsAny(id, "#\"") {
+		return fmt.Sprintf("%q", id)
+	}
+	return id
 }
 
 // ConnName is the connection's name with its default.
@@ -75,12 +93,18 @@ func (c Conn) SwanctlConf() string {
 		}
 	}
 	w(2, "local {")
-	w(3, "auth = psk")
-	w(3, "id = %s", c.LocalID)
+	w(3, "auth = %s", cmp.Or(c.LocalAuth, "psk"))
+	if c.LocalCert != "" {
+		w(3, "certs = %s", c.LocalCert)
+	}
+	w(3, "id = %s", quoteID(c.LocalID))
 	w(2, "}")
 	w(2, "remote {")
-	w(3, "auth = psk")
-	w(3, "id = %s", c.RemoteID)
+	w(3, "auth = %s", cmp.Or(c.RemoteAuth, "psk"))
+	if c.RemoteCACerts != "" {
+		w(3, "cacerts = %s", c.RemoteCACerts)
+	}
+	w(3, "id = %s", quoteID(c.RemoteID))
 	w(2, "}")
 	w(2, "children {")
 	w(3, "%s {", c.ChildName())
@@ -111,10 +135,13 @@ func (c Conn) SwanctlConf() string {
 		w(1, "}")
 		w(0, "}")
 	}
+	if c.PSK == "" {
+		return b.String()
+	}
 	w(0, "secrets {")
 	w(1, "ike-%s {", c.ConnName())
-	w(2, "id-1 = %s", c.LocalID)
-	w(2, "id-2 = %s", c.RemoteID)
+	w(2, "id-1 = %s", quoteID(c.LocalID))
+	w(2, "id-2 = %s", quoteID(c.RemoteID))
 	w(2, "secret = %q", c.PSK)
 	w(1, "}")
 	w(0, "}")

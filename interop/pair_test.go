@@ -32,6 +32,9 @@ type pairOpts struct {
 	charon            CharonOptions
 	refFlags          []string
 	noCapture         bool
+	// setup changes the two ends' connections and writes their files
+	// into the lab before the daemons start (cert_test.go).
+	setup func(l *lab, charon, refserver *Conn)
 }
 
 func or(a, b string) string {
@@ -50,9 +53,12 @@ func newPair(t *testing.T, o pairOpts) *pair {
 	rc := l.right.conn(or(o.refIKE, o.ike), o.esp)
 	rc.DPDDelay = o.refDPD
 	rc.PSK = or(o.refPSK, rc.PSK)
-	p.rs = startRefserver(l, l.right, rc, o.refFlags...)
 	cc := l.left.conn(or(o.charonIKE, o.ike), o.esp)
 	cc.DPDDelay = o.charonDPD
+	if o.setup != nil {
+		o.setup(l, &cc, &rc)
+	}
+	p.rs = startRefserver(l, l.right, rc, o.refFlags...)
 	o.charon.LogKeys = true // a second opinion on the refserver's key tables
 	p.ch = startCharon(l, l.left, cc, o.charon)
 	if !o.noCapture {

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"crypto/x509"
 	"fmt"
 	"io"
 	"net/netip"
@@ -8,6 +9,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/ikev2ref/ikev2ref/impl/auth"
 	"github.com/ikev2ref/ikev2ref/impl/ike"
 	"github.com/ikev2ref/ikev2ref/impl/netio"
 	"github.com/ikev2ref/ikev2ref/impl/wire"
@@ -195,8 +197,8 @@ func writeSummary(w io.Writer, cfg *ike.Config) {
 		fmt.Fprintf(w, "%s: %s[%d] ... %s[%d]\n", c.Name,
 			prefixes(c.LocalAddrs), portOr500(c.LocalPort), prefixes(c.RemoteAddrs), portOr500(c.RemotePort))
 		fmt.Fprintf(w, "  proposals: %s\n", proposalsKeywords(c.Proposals))
-		fmt.Fprintf(w, "  local:  %s, id %s\n", c.Local.Auth, c.Local.ID)
-		fmt.Fprintf(w, "  remote: %s, id %s\n", c.Remote.Auth, c.Remote.ID)
+		fmt.Fprintf(w, "  local:  %s, id %s%s\n", c.Local.Auth, c.Local.ID, credSummary(c.Local.Certs, "certificate"))
+		fmt.Fprintf(w, "  remote: %s, id %s%s%s\n", c.Remote.Auth, c.Remote.ID, credSummary(c.Remote.CACerts, "CA"), keysSummary(len(c.Remote.Pubkeys)))
 		if c.DPDDelay > 0 {
 			fmt.Fprintf(w, "  dpd_delay: %v\n", c.DPDDelay)
 		}
@@ -217,6 +219,35 @@ func writeSummary(w io.Writer, cfg *ike.Config) {
 		}
 		fmt.Fprintf(w, "secret %d: PSK for %s\n", i+1, strings.Join(ids, ", "))
 	}
+}
+
+// credSummary names the subjects of certificates (the first is ours, or a
+// CA), for writeSummary.
+func credSummary(ders [][]byte, what string) string {
+	var names []string
+	for i, d := range ders {
+		c, err := x509.ParseCertificate(d)
+		if err != nil {
+			names = append(names, "(unparsable)")
+			continue
+		}
+		n := fmt.Sprintf("%q", auth.FormatDN(c.RawSubject))
+		if what == "certificate" && i > 0 {
+			n = "intermediate " + n
+		}
+		names = append(names, n)
+	}
+	if len(names) == 0 {
+		return ""
+	}
+	return ", " + what + " " + strings.Join(names, ", ")
+}
+
+func keysSummary(n int) string {
+	if n == 0 {
+		return ""
+	}
+	return fmt.Sprintf(", %d public key(s)", n)
 }
 
 // ikeLifetime describes an IKE SA's lifetime (RFC 7296 section 2.8) in

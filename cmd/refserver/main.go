@@ -13,7 +13,7 @@
 //	          [--ctl SOCKET] [--log-format text|json] [--log-level LEVEL]
 //	          [--keylog DIR] [--pcap FILE] [--force-cookies] [--cookie-threshold N]
 //	          [--retransmit-timeout D] [--retransmit-tries N] [--retransmit-base F]
-//	          [--tun NAME] [--mtu N] [--force-encap] [--tunnel-echo] [--no-dataplane]
+//	          [--fragment-size N] [--tun NAME] [--mtu N] [--force-encap] [--tunnel-echo] [--no-dataplane]
 //	refserver --check-config FILE
 //	refserver ctl [--ctl SOCKET] COMMAND [ARGS]
 //
@@ -131,7 +131,7 @@ const usage = `usage: refserver [--config FILE] [--listen ADDR,...] [--ike-port 
                  [--ctl SOCKET] [--log-format text|json] [--log-level LEVEL]
                  [--keylog DIR] [--pcap FILE] [--force-cookies] [--cookie-threshold N]
                  [--retransmit-timeout D] [--retransmit-tries N] [--retransmit-base F]
-                 [--tun NAME] [--mtu N] [--force-encap] [--tunnel-echo] [--no-dataplane]
+                 [--fragment-size N] [--tun NAME] [--mtu N] [--force-encap] [--tunnel-echo] [--no-dataplane]
        refserver --check-config FILE
        refserver ctl [--ctl SOCKET] COMMAND [ARGS]
 
@@ -179,6 +179,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	fs.DurationVar(&o.retransmitTimeout, "retransmit-timeout", 4*time.Second, "first retransmission interval")
 	fs.IntVar(&o.retransmitTries, "retransmit-tries", 5, "retransmissions before an IKE SA is given up")
 	fs.Float64Var(&o.retransmitBase, "retransmit-base", 1.8, "factor by which each retransmission interval grows")
+	fs.IntVar(&o.fragmentSize, "fragment-size", 1280, "largest IP datagram `N` of an IKE message sent: larger ones go in fragments (RFC 7383) where both ends support them (0: 576 for IPv4, 1280 for IPv6, as strongSwan's charon.fragment_size = 0)")
 	fs.StringVar(&o.tunName, "tun", "ikev2ref0", "tunnel-mode device `NAME`, created with the first tunnel-mode Child SA (\"\": none)")
 	fs.IntVar(&o.mtu, "mtu", 1400, "MTU of the tunnel device")
 	fs.BoolVar(&o.noDataplane, "no-dataplane", false, "negotiate only: no ESP processing, no tunnel device, no raw sockets")
@@ -223,6 +224,10 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	}
 	if _, err := parseLevel(o.logLevel); err != nil {
 		fmt.Fprintf(stderr, "refserver: %v\n", err)
+		return 2
+	}
+	if o.fragmentSize != 0 && (o.fragmentSize < 256 || o.fragmentSize > 65535) {
+		fmt.Fprintf(stderr, "refserver: --fragment-size %d: want 0, or 256 to 65535\n", o.fragmentSize)
 		return 2
 	}
 	if o.mtu < 576 || o.mtu > 65535 {

@@ -40,6 +40,7 @@ type options struct {
 	retransmitTimeout time.Duration
 	retransmitTries   int
 	retransmitBase    float64
+	fragmentSize      int // charon.fragment_size: 0 per address family
 	// The data plane (impl/dataplane): off with noDataplane; tunName is
 	// the tunnel device ("": none), opened with mtu at the first
 	// tunnel-mode Child SA.
@@ -161,6 +162,12 @@ func newServer(o options, stdout, stderr io.Writer) (_ *server, err error) {
 	s.cfg.RetransmitTimeout = o.retransmitTimeout
 	s.cfg.RetransmitTries = o.retransmitTries
 	s.cfg.RetransmitBase = o.retransmitBase
+	// The engine takes a negative size for the per-family values that
+	// strongSwan's fragment_size = 0 means (impl/ike/frag.go).
+	s.cfg.FragmentSize = o.fragmentSize
+	if o.fragmentSize == 0 {
+		s.cfg.FragmentSize = -1
+	}
 
 	if o.keylogDir != "" {
 		if s.keys, err = openKeyLog(o.keylogDir); err != nil {

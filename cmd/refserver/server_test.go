@@ -468,6 +468,7 @@ func TestRunUsage(t *testing.T) {
 		{[]string{"--ike-port", "70000"}, 2, "take 0 to 65535"},
 		{[]string{"--ike-port", "600", "--natt-port", "600"}, 2, "must differ"},
 		{[]string{"--listen", "nowhere"}, 2, "--listen"},
+		{[]string{"--fragment-size", "100"}, 2, "--fragment-size 100: want 0, or 256 to 65535"},
 		{[]string{"list-sas"}, 2, `unexpected argument "list-sas"`},
 		{[]string{"--help"}, 0, "usage: refserver"},
 	} {

@@ -1,7 +1,14 @@
 // Package auth computes and checks the AUTH payload of IKE_AUTH (RFC 7296
-// section 2.15). This first slice holds the shared key message integrity
-// code; signatures (RFC 7427, RFC 4754) and EAP (RFC 7296 section 2.16)
-// arrive with the authentication issue.
+// section 2.15): the shared key message integrity code (psk.go); the
+// signature methods (sig.go): RSA Digital Signature (RFC 7296 section 3.8),
+// ECDSA with SHA-256/384/512 on P-256/384/521 (RFC 4754) and the Digital
+// Signature method with its SIGNATURE_HASH_ALGORITHMS notify (RFC 7427
+// sections 3 and 4, with the recommendations of RFC 8247 section 3); the
+// certificates behind them (cert.go): the CERT payload's X.509 chain (RFC
+// 7296 section 3.6), CERTREQ authorities (section 3.7) and the binding of
+// ID payloads to certificates (RFC 4301 section 4.4.3.2); and the
+// distinguished names of ID_DER_ASN1_DN identities (dn.go). EAP (RFC 7296
+// section 2.16) lives in impl/auth/eap.
 package auth
 
 import (

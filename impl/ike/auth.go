@@ -12,9 +12,10 @@ import (
 	"github.com/ikev2ref/ikev2ref/model"
 )
 
-// The IKE_AUTH exchange (RFC 7296 sections 1.2, 2.15, 2.21.2): identities and
-// the shared key MIC, INITIAL_CONTACT (2.4), and the first Child SA (1.3,
-// 2.9, 2.17) in child.go.
+// The IKE_AUTH exchange (RFC 7296 sections 1.2, 2.15, 2.21.2): identities,
+// the shared key MIC or signatures with certificates (pubkey.go),
+// INITIAL_CONTACT (2.4), and the first Child SA (1.3, 2.9, 2.17) in
+// child.go.
 
 // findID returns the IDi (responder false) or IDr payload, if exactly one.
 func findID(ps []wire.Payload, responder bool) (*wire.ID, error) {
@@ -68,26 +69,30 @@ func (e *Engine) psk(local, remote Identity) ([]byte, bool) {
 	return best, bestScore >= 0
 }
 
-// authRequest builds the initiator's IKE_AUTH request:
-// IDi [N(INITIAL_CONTACT)] [IDr] AUTH [N(USE_TRANSPORT_MODE)] SA TSi TSr.
+// authRequest builds the initiator's IKE_AUTH request: IDi [CERT...]
+// [N(INITIAL_CONTACT)] [CERTREQ] [IDr] AUTH [N(USE_TRANSPORT_MODE)] SA TSi
+// TSr.
 func (sa *ikeSA) authRequest() (*queuedReq, error) {
 	e := sa.e
 	idi := idPayload(sa.localID, false)
-	secret, ok := e.psk(sa.localID, sa.conn.Remote.ID)
-	if !ok {
-		return nil, fmt.Errorf("ike: %v: no shared secret for %v - %v", sa, sa.localID, sa.conn.Remote.ID)
-	}
 	octets := auth.SignedOctets(sa.cs.PRF, sa.initReq, sa.nr, sa.keys.Pi, idBody(idi))
-	ps := []wire.Payload{idi}
+	authP, certs, err := sa.authPayload(sa.conn.Local, sa.localID, sa.conn.Remote.ID, octets)
+	if err != nil {
+		return nil, err
+	}
+	ps := append([]wire.Payload{idi}, certs...)
 	// RFC7296-2.4-3: INITIAL_CONTACT goes in the first IKE_AUTH request; we
 	// send it when we hold no other IKE SA of this connection.
 	if len(e.sasOf(sa.conn)) <= 1 {
 		ps = append(ps, &wire.Notify{Type: wire.INITIAL_CONTACT})
 	}
+	if sa.conn.Remote.Auth.isPubkey() {
+		ps = append(ps, certReq(sa.conn.Remote.CACerts)...)
+	}
 	if !sa.conn.Remote.ID.IsZero() {
 		ps = append(ps, idPayload(sa.conn.Remote.ID, true))
 	}
-	ps = append(ps, &wire.Auth{Method: wire.AuthSharedKeyMIC, Data: auth.PSK(sa.cs.PRF, secret, octets)})
+	ps = append(ps, authP)
 	if cp := sa.cpRequest(); cp != nil {
 		ps = append(ps, cp) // RFC 7296 section 2.19: a virtual IP
 	}
@@ -102,11 +107,12 @@ func (sa *ikeSA) authRequest() (*queuedReq, error) {
 	return &queuedReq{exchange: wire.IKE_AUTH, kind: model.CmdInitiate, payloads: ps}, nil
 }
 
-// connectionFor picks the connection for an authenticated IKE_AUTH request:
-// the addresses admit it, its proposals accept the IKE SA's suite, and its
-// identities match IDi (and IDr, if the initiator named us). The connection
-// IKE_SA_INIT chose is preferred.
-func (sa *ikeSA) connectionFor(idi Identity, idr *wire.ID) *Connection {
+// connectionFor picks the connection for an IKE_AUTH request: the
+// addresses admit it, its proposals accept the IKE SA's suite, its
+// identities match IDi (and IDr, if the initiator named us), and it expects
+// the kind of AUTH payload the initiator sent (a shared key MIC or a
+// signature). The connection IKE_SA_INIT chose is preferred.
+func (sa *ikeSA) connectionFor(idi Identity, idr *wire.ID, method wire.AuthMethod) *Connection {
 	cands := sa.e.candidates(sa.local.Addr(), sa.remote.Addr())
 	if i := slices.Index(cands, sa.conn); i > 0 {
 		cands[0], cands[i] = cands[i], cands[0]
@@ -120,6 +126,9 @@ func (sa *ikeSA) connectionFor(idi Identity, idr *wire.ID) *Connection {
 			continue
 		}
 		if idr != nil && !c.Local.ID.IsZero() && !c.Local.ID.Equal(Identity{idr.IDType, idr.Data}) {
+			continue
+		}
+		if (c.Remote.Auth == AuthPSK) != (method == wire.AuthSharedKeyMIC) {
 			continue
 		}
 		return c
@@ -151,32 +160,36 @@ func (sa *ikeSA) processAuthRequest(now time.Time, in *inMsg) result {
 		// RFC7296-2.21.2-1: authentication errors end in AUTHENTICATION_FAILED.
 		return refuse(errNotify(wire.AUTHENTICATION_FAILED, model.AuthFailed, format, args...))
 	}
-	c := sa.connectionFor(remoteID, idr)
+	c := sa.connectionFor(remoteID, idr, authP.Method)
 	if c == nil {
-		return authFailed("no connection matches IDi %v (IDr %v)", remoteID, idr)
+		wanted := "no IDr"
+		if idr != nil {
+			wanted = "IDr " + Identity{idr.IDType, idr.Data}.String()
+		}
+		return authFailed("no connection matches IDi %v (%s) with AUTH method %v", remoteID, wanted, authP.Method)
 	}
 	localID := c.Local.ID
 	if localID.IsZero() {
 		localID = addrIdentity(sa.local.Addr())
 	}
-	if authP.Method != wire.AuthSharedKeyMIC {
-		return authFailed("AUTH method %v, connection %q expects a shared key MIC", authP.Method, c.Name)
-	}
-	secret, ok := e.psk(localID, remoteID)
-	if !ok {
-		return authFailed("no shared secret for %v - %v", localID, remoteID)
-	}
-	// RFC7296-1.2-2: verify the MAC; RFC 7296 section 2.15: over
-	// RealMessage1 | Nr | prf(SK_pi, IDi').
+	// RFC7296-1.2-2: verify the MAC or the signature, before anything of
+	// ours is sent (identity protection: a failure answers only
+	// AUTHENTICATION_FAILED); RFC 7296 section 2.15: over RealMessage1 | Nr
+	// | prf(SK_pi, IDi').
 	octets := auth.SignedOctets(sa.cs.PRF, sa.initReq, sa.nr, sa.keys.Pi, idBody(idi))
-	if err := auth.VerifyPSK(sa.cs.PRF, secret, octets, authP.Data); err != nil {
-		return authFailed("AUTH of %v does not verify with the shared secret", remoteID)
+	how, err := sa.verifyAuth(now, c.Remote, localID, remoteID, authP, ps, octets)
+	if err != nil {
+		return authFailed("authentication of %v failed (%s): %v", remoteID, failureReason(err), err)
 	}
-	sa.conn, sa.localID, sa.remoteID = c, localID, remoteID
-	e.log.Info("authentication of peer successful with shared key MIC", "ike", sa.String(), "remote_id", remoteID.String())
 	idrP := idPayload(localID, true)
 	octets = auth.SignedOctets(sa.cs.PRF, sa.initResp, sa.ni, sa.keys.Pr, idBody(idrP))
-	resp := []wire.Payload{idrP, &wire.Auth{Method: wire.AuthSharedKeyMIC, Data: auth.PSK(sa.cs.PRF, secret, octets)}}
+	ourAuth, certs, err := sa.authPayload(c.Local, localID, remoteID, octets)
+	if err != nil {
+		return authFailed("peer %v authenticated, but we cannot: %v", remoteID, err)
+	}
+	sa.conn, sa.localID, sa.remoteID = c, localID, remoteID
+	e.log.Info("authentication of peer successful with "+how, "ike", sa.String(), "remote_id", remoteID.String())
+	resp := append(append([]wire.Payload{idrP}, certs...), ourAuth)
 	res := result{outcome: model.OK}
 	if _, ok := wire.FindNotify(ps, wire.INITIAL_CONTACT); ok {
 		res.extra = append(res.extra, sa.initialContact()...)
@@ -234,20 +247,15 @@ func (sa *ikeSA) processAuthResponse(now time.Time, in *inMsg) result {
 	if want := sa.conn.Remote.ID; !want.IsZero() && !want.Equal(remoteID) {
 		return fail(model.AuthFailed, "IDr %v is not the configured %v", remoteID, want)
 	}
-	if authP.Method != wire.AuthSharedKeyMIC {
-		return fail(model.AuthFailed, "AUTH method %v, we expect a shared key MIC", authP.Method)
-	}
-	secret, ok := e.psk(sa.localID, remoteID)
-	if !ok {
-		return fail(model.AuthFailed, "no shared secret for %v - %v", sa.localID, remoteID)
-	}
-	// RFC 7296 section 2.15: RealMessage2 | Ni | prf(SK_pr, IDr').
+	// RFC7296-1.2-2; RFC 7296 section 2.15: RealMessage2 | Ni |
+	// prf(SK_pr, IDr').
 	octets := auth.SignedOctets(sa.cs.PRF, sa.initResp, sa.ni, sa.keys.Pr, idBody(idr))
-	if err := auth.VerifyPSK(sa.cs.PRF, secret, octets, authP.Data); err != nil {
-		return fail(model.AuthFailed, "the responder's AUTH does not verify")
+	how, err := sa.verifyAuth(now, sa.conn.Remote, sa.localID, remoteID, authP, ps, octets)
+	if err != nil {
+		return fail(model.AuthFailed, "authentication of %v failed (%s): %v", remoteID, failureReason(err), err)
 	}
 	sa.remoteID = remoteID
-	e.log.Info("authentication of peer successful with shared key MIC", "ike", sa.String(), "remote_id", remoteID.String())
+	e.log.Info("authentication of peer successful with "+how, "ike", sa.String(), "remote_id", remoteID.String())
 	res := result{outcome: model.OK}
 	if _, ok := wire.FindNotify(ps, wire.INITIAL_CONTACT); ok {
 		res.extra = append(res.extra, sa.initialContact()...)

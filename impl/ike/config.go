@@ -1,6 +1,7 @@
 package ike
 
 import (
+	gocrypto "crypto"
 	"fmt"
 	"io"
 	"net/netip"
@@ -9,6 +10,7 @@ import (
 
 	"github.com/hashicorp/go-hclog"
 
+	"github.com/ikev2ref/ikev2ref/impl/auth"
 	"github.com/ikev2ref/ikev2ref/impl/pool"
 	"github.com/ikev2ref/ikev2ref/impl/wire"
 )
@@ -51,6 +53,22 @@ type Config struct {
 	// behind a NAT (RFC 3948 section 2.3); zero takes the default 20 s.
 	NATKeepalive time.Duration
 
+	// IKE fragmentation (RFC 7383, frag.go). FragmentSize is the largest IP
+	// datagram of an IKE message we send: a larger protected message goes
+	// out in fragments when both ends support them. Zero takes 1280
+	// (strongSwan's charon.fragment_size); a negative value takes what RFC
+	// 7383 section 2.5.1 recommends per address family (576 octets for
+	// IPv4, 1280 for IPv6). MaxFragments and MaxReassembly bound a message
+	// we reassemble: its Total Fragments and the sum of its decrypted
+	// contents (RFC7383-5-1; zero: 128 fragments, 64 KiB); a peer that
+	// exceeds them loses its IKE SA (RFC7383-5-2). FragmentTimeout is how
+	// long an incomplete set is kept (RFC7383-2.6-5; zero: as long as
+	// our retransmissions of a request last, RFC7383-2.6-6).
+	FragmentSize    int
+	MaxFragments    int
+	MaxReassembly   int
+	FragmentTimeout time.Duration
+
 	// Rand is the source of SPIs, nonces, key exchange secrets and IVs
 	// (nil: crypto/rand). Tests inject a deterministic reader.
 	Rand io.Reader
@@ -92,6 +110,9 @@ type Connection struct {
 	// 7296 section 2.19).
 	VIPs  []netip.Addr
 	Pools []*pool.Pool
+	// Fragmentation is swanctl.conf's fragmentation (RFC 7383; the zero
+	// value is strongSwan's default, yes).
+	Fragmentation Fragmentation
 }
 
 // AuthMethod is how one end proves its identity.
@@ -99,11 +120,31 @@ type AuthMethod uint8
 
 const (
 	AuthPSK AuthMethod = iota + 1 // shared key message integrity code (RFC 7296 section 2.15)
+	// Signatures (RFC 7296 sections 2.15 and 3.8, RFC 4754, RFC 7427;
+	// pubkey.go), named as swanctl.conf's auth values: any key type, or
+	// only RSA keys, RSA keys with RSASSA-PSS (the local end signs with
+	// it, the remote end must), ECDSA keys, Ed25519 keys.
+	AuthPubkey
+	AuthRSA
+	AuthRSAPSS
+	AuthECDSA
+	AuthEd25519
 )
 
 func (a AuthMethod) String() string {
-	if a == AuthPSK {
+	switch a {
+	case AuthPSK:
 		return "psk"
+	case AuthPubkey:
+		return "pubkey"
+	case AuthRSA:
+		return "rsa"
+	case AuthRSAPSS:
+		return "rsa/pss"
+	case AuthECDSA:
+		return "ecdsa"
+	case AuthEd25519:
+		return "ed25519"
 	}
 	return fmt.Sprintf("auth(%d)", a)
 }
@@ -112,8 +153,21 @@ func (a AuthMethod) String() string {
 type AuthConfig struct {
 	Auth AuthMethod
 	// ID is this end's identity. For the remote end an empty ID (IDType 0)
-	// accepts any identity for which a secret exists.
+	// accepts any identity for which a secret exists, or that its
+	// certificate names.
 	ID Identity
+
+	// Signature authentication (Auth other than AuthPSK; pubkey.go).
+	// Local end: Certs is our chain, end entity first, then intermediates
+	// (DER; sent as CERT payloads, RFC 7296 section 3.6), and PrivateKey
+	// signs our AUTH payload (its public key is the end entity's). Remote
+	// end: CACerts are the trust anchors (DER; named in our CERTREQ, RFC
+	// 7296 section 3.7) that the peer's chain must lead to; Pubkeys are
+	// raw public keys accepted without a certificate (swanctl pubkeys).
+	Certs      [][]byte
+	CACerts    [][]byte
+	PrivateKey gocrypto.Signer
+	Pubkeys    []gocrypto.PublicKey
 }
 
 // Identity is an IKE identity: the ID Type and the data of an IDi/IDr
@@ -143,6 +197,8 @@ func (id Identity) String() string {
 		return string(id.Data)
 	case wire.ID_KEY_ID:
 		return fmt.Sprintf("@#%x", id.Data)
+	case wire.ID_DER_ASN1_DN:
+		return auth.FormatDN(id.Data)
 	case 0:
 		return "%any"
 	}
@@ -152,9 +208,10 @@ func (id Identity) String() string {
 // ParseIdentity reads an identity the way strongSwan's swanctl.conf writes
 // them: an IPv4 or IPv6 address (ID_IPV4_ADDR, ID_IPV6_ADDR), "@#hex"
 // (ID_KEY_ID), "@name" or a name with dots (ID_FQDN), "user@domain"
-// (ID_RFC822_ADDR), and "%any" (no constraint). An explicit type prefix is
+// (ID_RFC822_ADDR), "C=CH, O=lab, CN=moon" (ID_DER_ASN1_DN, see
+// auth.ParseDN), and "%any" (no constraint). An explicit type prefix is
 // accepted too: "fqdn:", "email:" / "rfc822:", "keyid:" (hex after "#" or
-// the raw string), "ipv4:", "ipv6:".
+// the raw string), "ipv4:", "ipv6:", "asn1dn:".
 func ParseIdentity(s string) (Identity, error) {
 	if s == "" || s == "%any" {
 		return Identity{}, nil
@@ -176,10 +233,22 @@ func ParseIdentity(s string) (Identity, error) {
 				return Identity{}, fmt.Errorf("ike: identity %q: %w", s, err)
 			}
 			return addrIdentity(a), nil
+		case "asn1dn":
+			dn, err := auth.ParseDN(v)
+			if err != nil {
+				return Identity{}, fmt.Errorf("ike: identity %q: %w", s, err)
+			}
+			return Identity{wire.ID_DER_ASN1_DN, dn}, nil
 		}
 	}
 	if a, err := netip.ParseAddr(s); err == nil {
 		return addrIdentity(a), nil
+	}
+	// strongSwan reads a string with "=" as a distinguished name first.
+	if strings.Contains(s, "=") {
+		if dn, err := auth.ParseDN(s); err == nil {
+			return Identity{wire.ID_DER_ASN1_DN, dn}, nil
+		}
 	}
 	if h, ok := strings.CutPrefix(s, "@#"); ok {
 		return parseKeyID(h)

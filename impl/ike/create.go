@@ -179,6 +179,20 @@ func (sa *ikeSA) createRequest(c *createCtx) (*queuedReq, error) {
 // reservedChild holds an inbound SPI we offered until its Child SA exists.
 var reservedChild = &childSA{state: "RESERVED"}
 
+// pendingCreates lists our CREATE_CHILD_SA requests in flight or queued.
+func (sa *ikeSA) pendingCreates() []*createCtx {
+	var out []*createCtx
+	if sa.out != nil && sa.out.create != nil {
+		out = append(out, sa.out.create)
+	}
+	for _, q := range sa.queue {
+		if q.create != nil {
+			out = append(out, q.create)
+		}
+	}
+	return out
+}
+
 // startCreate sends (or queues) a CREATE_CHILD_SA request.
 func (sa *ikeSA) startCreate(now time.Time, c *createCtx) []Action {
 	if c.keGroup == wire.KE_NONE && !c.ike {
@@ -543,6 +557,9 @@ func (sa *ikeSA) successorSA(now time.Time, role model.Role, spiI, spiR uint64, 
 	} else {
 		n.skOut, n.skIn = skR, skI
 	}
+	// What IKE_SA_INIT said of fragmentation holds for the new IKE SA
+	// (RFC 7383 section 2.3: it is negotiated once).
+	n.frag.peer, n.frag.known = sa.peerFragments(), true
 	return n, nil
 }
 

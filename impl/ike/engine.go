@@ -92,6 +92,9 @@ func New(cfg Config) (*Engine, error) {
 	if cfg.NATKeepalive <= 0 {
 		cfg.NATKeepalive = defaultNATKeepalive
 	}
+	if err := setFragmentDefaults(&cfg); err != nil {
+		return nil, err
+	}
 	e := &Engine{cfg: cfg, rand: cfg.Rand, log: cfg.Logger,
 		sas: map[uint64]*ikeSA{}, initReqs: map[initKey]*ikeSA{}, childIn: map[uint32]*childSA{},
 		errTokens: unauthErrorRate}
@@ -152,8 +155,8 @@ func checkConnection(c *Connection) error {
 			}
 		}
 	}
-	if c.Local.Auth != AuthPSK || c.Remote.Auth != AuthPSK {
-		return fmt.Errorf("ike: connection %q: only auth = psk is supported", c.Name)
+	if err := checkAuth(c); err != nil { // pubkey.go
+		return err
 	}
 	for _, ch := range c.Children {
 		if len(ch.ESPProposals) == 0 {
@@ -306,10 +309,8 @@ func (sa *ikeSA) receive(now time.Time, d Datagram, h wire.Header) []Action {
 		switch {
 		case sa.hasResp && h.MessageID == sa.lastRespID:
 			// RFC7296-2.3-8: a retransmitted request gets the same response,
-			// without being processed again.
-			e.stats.CachedResponses++
-			e.log.Info("retransmitting response to request "+fmt.Sprint(h.MessageID), "ike", sa.String())
-			return []Action{Send{Local: d.Local, Remote: d.Remote, Data: sa.lastResp, NonESPMarker: d.NonESPMarker}}
+			// without being processed again (frag.go: whole or in fragments).
+			return sa.resendResponse(d, h)
 		case h.MessageID != sa.nextPeerID:
 			return e.drop(fmt.Sprintf("request with message ID %d, expected %d", h.MessageID, sa.nextPeerID), d, nil)
 		}
@@ -325,7 +326,12 @@ func (sa *ikeSA) receive(now time.Time, d Datagram, h wire.Header) []Action {
 		if sa.skIn == nil {
 			return e.drop(fmt.Sprintf("%v before keys exist", h.Exchange), d, nil)
 		}
-		ps, err = sa.skIn.OpenMessage(d.Data)
+		// An SKF fragment is kept until its message is whole (frag.go).
+		var held bool
+		var acts []Action
+		if ps, held, acts, err = sa.openMessage(now, d, h); held {
+			return acts
+		}
 		if errors.Is(err, crypto.ErrIntegrity) || errors.Is(err, crypto.ErrSKMalformed) {
 			// Not authenticated: drop silently (RFC 7296 section 2.21).
 			return e.drop(fmt.Sprintf("%v %d that does not authenticate", h.Exchange, h.MessageID), d, err)
@@ -554,6 +560,12 @@ func (e *Engine) remove(sa *ikeSA, reason string) []Action {
 	if sa.registered {
 		delete(e.sas, sa.mySPI())
 		sa.registered = false
+	}
+	// SPIs reserved by CREATE_CHILD_SA requests that will never complete.
+	for _, c := range sa.pendingCreates() {
+		if e.childIn[c.spiIn] == reservedChild {
+			delete(e.childIn, c.spiIn)
+		}
 	}
 	sa.out, sa.queue = nil, nil
 	sa.releaseVIP()
@@ -837,7 +849,7 @@ func (sa *ikeSA) onTimer(now time.Time) []Action {
 		o.next = now.Add(o.interval)
 		e.stats.Retransmits++
 		e.log.Info(fmt.Sprintf("retransmit %d of request with message ID %d", o.tries, o.id), "ike", sa.String())
-		acts = append(acts, sa.send(o.data))
+		acts = append(acts, sa.sendOut(o.data, o.frags)...)
 	}
 	if !sa.livenessAt.IsZero() && !now.Before(sa.livenessAt) {
 		sa.livenessAt = time.Time{}

@@ -37,7 +37,7 @@ func TestHandshake(t *testing.T) {
 				t.Errorf("identities %s - %s", a.LocalID, a.RemoteID)
 			}
 			for _, want := range []string{
-				"sending IKE_SA_INIT request 0 [ SA KE No N(NATD_S_IP) N(NATD_D_IP) ]",
+				"sending IKE_SA_INIT request 0 [ SA KE No N(NATD_S_IP) N(NATD_D_IP) N(FRAG_SUP)",
 				"sending IKE_AUTH request 1 [ IDi N(INITIAL_CONTACT) IDr AUTH SA TSi TSr ]",
 				"parsed IKE_AUTH response 1 [ IDr AUTH SA TSi TSr ]",
 			} {
@@ -101,7 +101,7 @@ func TestCookie(t *testing.T) {
 	}
 	p.flush(t)
 	agree(t, p)
-	if !strings.Contains(p.logL.String(), "sending IKE_SA_INIT request 0 [ N(COOKIE) SA KE No N(NATD_S_IP) N(NATD_D_IP) ]") {
+	if !strings.Contains(p.logL.String(), "sending IKE_SA_INIT request 0 [ N(COOKIE) SA KE No N(NATD_S_IP) N(NATD_D_IP) N(FRAG_SUP)") {
 		t.Errorf("the retry does not carry the cookie first")
 	}
 }

@@ -68,6 +68,10 @@ type side struct {
 	// Lifetimes (zero: none).
 	ikeRekey, ikeRand                time.Duration
 	childRekey, childLife, childRand time.Duration
+	// tweak changes the connection after it is built (pubkey_test.go).
+	tweak func(*ike.Connection)
+	// cfgTweak changes the whole engine configuration (frag_test.go).
+	cfgTweak func(*ike.Config)
 }
 
 func left() side {
@@ -104,10 +108,17 @@ func (s side) config(t testing.TB, peer netip.Addr, seed uint64, log *bytes.Buff
 			RekeyTime: s.childRekey, LifeTime: s.childLife, RandTime: s.childRand,
 			LocalTS: []ike.TrafficSelector{ts(t, s.lts)}, RemoteTS: []ike.TrafficSelector{ts(t, s.rts)}}},
 	}
-	return ike.Config{Connections: []*ike.Connection{c},
+	if s.tweak != nil {
+		s.tweak(c)
+	}
+	cfg := ike.Config{Connections: []*ike.Connection{c},
 		Secrets:      []ike.Secret{{IDs: []ike.Identity{mustID(t, s.id), mustID(t, s.peerID)}, Key: []byte(s.psk)}},
 		ForceCookies: s.cookies, Rand: iketest.Rand(seed),
 		Logger: logger}
+	if s.cfgTweak != nil {
+		s.cfgTweak(&cfg)
+	}
+	return cfg
 }
 
 // pair puts two engines on a network: l initiates toward r.

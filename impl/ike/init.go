@@ -156,6 +156,9 @@ func (sa *ikeSA) initRequest() (*queuedReq, error) {
 		&wire.KE{Group: sa.keGroup, Data: pub},
 		&wire.Nonce{Data: sa.ni})
 	ps = append(ps, natdPayloads(sa.spiI, 0, sa.local, sa.remote)...)
+	ps = append(ps, sa.fragNotify(nil)...) // RFC 7383 section 2.3 (frag.go)
+	// N(SIGNATURE_HASH_ALGORITHMS), RFC 7427 section 4 (pubkey.go).
+	ps = append(ps, sa.initPubkeyPayloads()...)
 	return &queuedReq{exchange: wire.IKE_SA_INIT, kind: model.CmdInitiate, payloads: ps}, nil
 }
 
@@ -305,6 +308,9 @@ func (sa *ikeSA) processInitRequest(now time.Time, in *inMsg) result {
 	if supported {
 		resp = append(resp, natdPayloads(sa.spiI, sa.spiR, in.d.Local, in.d.Remote)...)
 	}
+	resp = append(resp, sa.fragNotify(ps)...) // RFC 7383 section 2.3 (frag.go)
+	// CERTREQ, N(SIGNATURE_HASH_ALGORITHMS), RFC 7427 section 4 (pubkey.go).
+	resp = append(resp, sa.initPubkeyPayloads()...)
 	return result{outcome: model.OK, resp: resp, extra: []Action{sa.keysAction()}}
 }
 

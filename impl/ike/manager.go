@@ -23,7 +23,7 @@ func (sa *ikeSA) request(now time.Time, q queuedReq) []Action {
 		id = 0
 	}
 	h := sa.header(q.exchange, id, false)
-	data, err := sa.encode(h, q.payloads)
+	data, frags, err := sa.encodeOut(h, q.payloads, sa.remote, sa.natt) // whole or in fragments (frag.go)
 	if err != nil {
 		sa.e.log.Error("cannot encode request", "ike", sa.String(), "error", err)
 		return nil
@@ -31,19 +31,19 @@ func (sa *ikeSA) request(now time.Time, q queuedReq) []Action {
 	if q.exchange == wire.IKE_SA_INIT {
 		sa.initReq = data // RealMessage1, as sent (RFC 7296 section 2.15)
 	}
-	sa.out = &outstanding{id: id, exchange: q.exchange, kind: q.kind, data: data, payloads: q.payloads,
+	sa.out = &outstanding{id: id, exchange: q.exchange, kind: q.kind, data: data, frags: frags, payloads: q.payloads,
 		interval: sa.e.cfg.RetransmitTimeout, next: now.Add(sa.e.cfg.RetransmitTimeout), children: q.children, create: q.create}
 	sa.logMessage("sending", h, q.payloads)
 	// The retransmission timer (a request sent from the queue comes after
 	// the transition that armed the SA's timers).
 	sa.e.schedule(sa)
-	return []Action{sa.send(data)}
+	return sa.sendOut(data, frags)
 }
 
 // respond sends (and caches) the response to the request just processed.
 func (sa *ikeSA) respond(now time.Time, in *inMsg, ps []wire.Payload) []Action {
 	h := sa.header(in.h.Exchange, in.h.MessageID, true)
-	data, err := sa.encode(h, ps)
+	data, frags, err := sa.encodeOut(h, ps, in.d.Remote, in.d.NonESPMarker) // whole or in fragments (frag.go)
 	if err != nil {
 		sa.e.log.Error("cannot encode response", "ike", sa.String(), "error", err)
 		return nil
@@ -52,9 +52,10 @@ func (sa *ikeSA) respond(now time.Time, in *inMsg, ps []wire.Payload) []Action {
 		sa.initResp = data
 	}
 	sa.lastResp, sa.lastRespID, sa.hasResp = data, in.h.MessageID, true
+	sa.frag.lastResp = frags // RFC 7383 section 2.6.1: resent as the same fragments
 	sa.nextPeerID = in.h.MessageID + 1
 	sa.logMessage("sending", h, ps)
-	return []Action{Send{Local: in.d.Local, Remote: in.d.Remote, Data: data, NonESPMarker: in.d.NonESPMarker}}
+	return datagrams(in.d.Local, in.d.Remote, in.d.NonESPMarker, data, frags)
 }
 
 // pump sends the next queued request once the window is free.

@@ -56,6 +56,9 @@ type ikeSA struct {
 	lastResp   []byte       // our last response, for retransmitted requests (RFC7296-2.3-8)
 	lastRespID uint32
 	hasResp    bool
+	// IKE fragmentation (RFC 7383, frag.go): the peer's support, the
+	// reassembly of its messages, the cached response's fragments.
+	frag fragState
 
 	// Rekeying (RFC 7296 sections 1.3.2, 2.8): our IKE SA rekey in flight,
 	// and the new IKE SA of the peer's rekey that we answered.
@@ -87,6 +90,7 @@ type outstanding struct {
 	exchange wire.ExchangeType
 	kind     model.Event // what the request is for (CmdInitiate, TimerLiveness, ...)
 	data     []byte      // the message as sent (without the non-ESP marker)
+	frags    [][]byte    // or its IKE Fragment messages, when it was sent fragmented (frag.go)
 	payloads []wire.Payload
 	tries    int // retransmissions so far
 	next     time.Time

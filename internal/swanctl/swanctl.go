@@ -2,7 +2,8 @@
 // that the configurations users run strongSwan with drive ikev2ref too: the
 // settings syntax of strongswan.conf(5) and swanctl.conf(5) (sections, one
 // key = value per line, comments, include), the connections, children and
-// secrets keys that apply to an IKEv2 (RFC 7296) PSK peer, strongSwan's
+// secrets keys that apply to an IKEv2 (RFC 7296) peer authenticated with a
+// PSK or with signatures and certificates (creds.go), strongSwan's
 // proposal keywords checked against the algorithm requirements of RFC 8247
 // (IKE) and RFC 8221 (ESP), its traffic selector notation (RFC 7296 section
 // 3.13.1) and pre-shared keys in the encodings RFC 7296 section 2.15 asks
@@ -12,10 +13,13 @@
 //
 //	connections.<name>     version (0 or 2), local_addrs, remote_addrs,
 //	                       local_port, remote_port, proposals, dpd_delay,
-//	                       rekey_time, over_time, rand_time, and the
+//	                       rekey_time, over_time, rand_time,
+//	                       fragmentation, and the
 //	                       sections local, remote, children (one local
 //	                       and one remote round)
-//	  local*, remote*      auth (psk), id, certs (empty only)
+//	  local*               auth (psk, pubkey, rsa, rsa/pss, ecdsa,
+//	                       ed25519), id, certs
+//	  remote*              auth (as local), id, cacerts, pubkeys
 //	  children.<name>      mode, local_ts, remote_ts, esp_proposals,
 //	                       start_action, rekey_time, life_time, rand_time,
 //	                       rekey_bytes, life_bytes, rekey_packets,
@@ -23,16 +27,15 @@
 //	secrets.ike*           id, id-<suffix>, secret
 //
 // Anything else is an error naming the file, the line and the key, and so
-// is a value ikev2ref cannot honour (pubkey or EAP authentication, IKEv1, a
+// is a value ikev2ref cannot honour (EAP authentication, IKEv1, a
 // transform that RFC 8247 or RFC 8221 rules out, a hostname): a
 // configuration loads completely or not at all. Defaults are strongSwan's
 // (ports 500, traffic selectors dynamic, mode tunnel, start_action none,
 // the lifetimes of RFC 7296 section 2.8 as lifetimes.go describes: IKE SAs
 // rekeyed every 4h, Child SAs every 1h), except the "default" proposals,
-// which are the MUST and SHOULD algorithms of RFC 8247 and RFC 8221; a
-// missing local or remote auth is an error, since strongSwan's default
-// there is pubkey. start_action is stored for the engine whether or not it
-// uses it yet.
+// which are the MUST and SHOULD algorithms of RFC 8247 and RFC 8221; auth
+// defaults to pubkey, which needs certs (local) and trust anchors (remote).
+// start_action is stored for the engine whether or not it uses it yet.
 //
 // A secret's ids are kept as written, less %any (no constraint). strongSwan
 // applies a secret to an IKE SA when the identity of either end is among
@@ -114,7 +117,19 @@ func parse(name string, src []byte, from *source) (*ike.Config, error) {
 	if err != nil {
 		return nil, err
 	}
-	return build(root)
+	cfg, err := build(root)
+	if err != nil {
+		return nil, err
+	}
+	// Certificates and keys, from the swanctl directory (creds.go).
+	dir := ""
+	if from != nil {
+		dir = filepath.Dir(name)
+	}
+	if err := resolveCredentials(root, cfg, dir); err != nil {
+		return nil, err
+	}
+	return cfg, nil
 }
 
 // errAt builds an Error at p about key.
@@ -194,10 +209,10 @@ var (
 	}
 	connLevel = level{
 		keys: []string{"version", "local_addrs", "remote_addrs", "local_port", "remote_port",
-			"proposals", "dpd_delay", "rekey_time", "over_time", "rand_time", "pools", "vips"},
+			"proposals", "dpd_delay", "rekey_time", "over_time", "rand_time", "pools", "vips", "fragmentation"},
 		sections: []string{"local*", "remote*", "children"},
 		refused: func() map[string]string {
-			m := refusedKeys("", "mobike", "fragmentation",
+			m := refusedKeys("", "mobike",
 				"childless", "encap", "send_certreq", "send_cert", "ocsp", "ppk_id", "ppk_required",
 				"keyingtries", "unique", "dpd_timeout", "aggressive", "pull", "dscp",
 				"if_id_in", "if_id_out", "mediation", "mediated_by", "mediation_peer", "split_ts")
@@ -206,9 +221,9 @@ var (
 		}(),
 	}
 	authLevel = level{
-		keys: []string{"auth", "id", "certs"},
-		refused: refusedKeys(" (certificates and EAP arrive with issue 6)", "round", "pubkeys", "cacerts",
-			"cert", "ca_id", "eap_id", "aaa_id", "xauth_id", "groups", "cert_policy", "revocation"),
+		keys: []string{"auth", "id", "certs", "cacerts", "pubkeys"},
+		refused: refusedKeys(" (EAP, certificate sections, CA constraints and revocation arrive with issue 6)", "round",
+			"cert", "cacert", "ca_id", "eap_id", "aaa_id", "xauth_id", "groups", "cert_policy", "revocation"),
 	}
 	childLevel = level{
 		keys: []string{"mode", "local_ts", "remote_ts", "esp_proposals", "start_action",
@@ -360,6 +375,21 @@ func connection(s *section, pools map[string]*pool.Pool) (*ike.Connection, error
 			}
 		case "rekey_time", "over_time", "rand_time":
 			err = life.duration(k)
+		case "fragmentation":
+			// RFC 7383 (impl/ike/frag.go), strongSwan's values; "force"
+			// fragments IKEv1's first message, for IKEv2 it is "yes".
+			switch k.value {
+			case "", "yes":
+				c.Fragmentation = ike.FragmentationYes
+			case "accept":
+				c.Fragmentation = ike.FragmentationAccept
+			case "force":
+				c.Fragmentation = ike.FragmentationForce
+			case "no":
+				c.Fragmentation = ike.FragmentationNo
+			default:
+				err = fmt.Errorf("unsupported value %q (yes, accept, force or no)", k.value)
+			}
 		case "pools":
 			for _, name := range splitList(k.value) {
 				p, ok := pools[name]
@@ -429,10 +459,10 @@ func connection(s *section, pools map[string]*pool.Pool) (*ike.Connection, error
 	}
 	// strongSwan authenticates with pubkey when nothing is said.
 	if local == nil {
-		return nil, errAt(s.pos, s.path, "no local section (strongSwan's default authentication is pubkey: certificates arrive with issue 6; add local { auth = psk })")
+		return nil, errAt(s.pos, s.path, "no local section (add local { auth = psk } or local { auth = pubkey; certs = FILE })")
 	}
 	if remote == nil {
-		return nil, errAt(s.pos, s.path, "no remote section (strongSwan's default authentication is pubkey: certificates arrive with issue 6; add remote { auth = psk })")
+		return nil, errAt(s.pos, s.path, "no remote section (add remote { auth = psk } or remote { auth = pubkey; cacerts = FILE })")
 	}
 	return c, nil
 }
@@ -449,10 +479,8 @@ func authConfig(s *section) (ike.AuthConfig, error) {
 			}
 		case "id":
 			a.ID, err = ike.ParseIdentity(k.value)
-		case "certs":
-			if k.isSet {
-				err = fmt.Errorf("certificates arrive with issue 6")
-			}
+		case "certs", "cacerts", "pubkeys":
+			// Files, read once the whole tree is known (creds.go).
 		default:
 			return a, authLevel.badKey(s, k)
 		}
@@ -464,10 +492,13 @@ func authConfig(s *section) (ike.AuthConfig, error) {
 		return a, authLevel.badSection(s, s.sections[0])
 	}
 	if a.Auth == 0 {
-		return a, errAt(s.pos, s.path, "no auth key (strongSwan's default is pubkey: certificates arrive with issue 6; write auth = psk)")
+		a.Auth = ike.AuthPubkey // strongSwan's default
 	}
 	return a, nil
 }
+
+// supportedAuth lists the auth values read.
+const supportedAuth = "psk, pubkey, rsa, rsa/pss, ecdsa or ed25519"
 
 // parseAuth reads an auth value.
 func parseAuth(v string) (ike.AuthMethod, error) {
@@ -475,14 +506,26 @@ func parseAuth(v string) (ike.AuthMethod, error) {
 	switch {
 	case lv == "psk":
 		return ike.AuthPSK, nil
-	case hasAnyPrefix(lv, "pubkey", "rsa", "ecdsa", "ed25519", "ed448", "bliss"):
-		return 0, fmt.Errorf("unsupported value %q (supported: psk; certificates arrive with issue 6)", v)
+	case lv == "pubkey":
+		return ike.AuthPubkey, nil
+	case lv == "rsa":
+		return ike.AuthRSA, nil
+	case lv == "rsa/pss":
+		return ike.AuthRSAPSS, nil
+	case lv == "ecdsa":
+		return ike.AuthECDSA, nil
+	case lv == "ed25519":
+		return ike.AuthEd25519, nil
+	case hasAnyPrefix(lv, "pubkey", "rsa", "ecdsa", "ed25519", "ike:"):
+		return 0, fmt.Errorf("unsupported value %q (signature scheme and key strength constraints are not supported: write %s)", v, supportedAuth)
+	case hasAnyPrefix(lv, "ed448", "bliss"):
+		return 0, fmt.Errorf("unsupported value %q (supported: %s)", v, supportedAuth)
 	case strings.HasPrefix(lv, "eap"):
-		return 0, fmt.Errorf("unsupported value %q (supported: psk; EAP arrives with issue 6)", v)
+		return 0, fmt.Errorf("unsupported value %q (supported: %s; EAP arrives with issue 6)", v, supportedAuth)
 	case strings.HasPrefix(lv, "xauth"):
-		return 0, fmt.Errorf("unsupported value %q (supported: psk; XAUTH belongs to IKEv1)", v)
+		return 0, fmt.Errorf("unsupported value %q (supported: %s; XAUTH belongs to IKEv1)", v, supportedAuth)
 	}
-	return 0, fmt.Errorf("unsupported value %q (supported: psk)", v)
+	return 0, fmt.Errorf("unsupported value %q (supported: %s)", v, supportedAuth)
 }
 
 func hasAnyPrefix(s string, prefixes ...string) bool {
