@@ -64,7 +64,9 @@ func newLab(t *testing.T) *lab {
 	}
 	l := &lab{t: t, dir: dir}
 	nsA, nsB := fmt.Sprintf("ikr%da%d", pid, n), fmt.Sprintf("ikr%db%d", pid, n)
-	ifA, ifB := fmt.Sprintf("ikv%da", n), fmt.Sprintf("ikv%db", n)
+	// Interface names carry the PID too (at most 15 characters): concurrent
+	// runs of the suite never meet.
+	ifA, ifB := fmt.Sprintf("iv%d-%da", pid%1000000, n), fmt.Sprintf("iv%d-%db", pid%1000000, n)
 	l.left = side{ns: nsA, iface: ifA, addr: "192.0.2.1", inner: "198.51.100.1", id: "left@lab.example", label: "left"}
 	l.right = side{ns: nsB, iface: ifB, addr: "192.0.2.2", inner: "198.51.100.2", id: "right@lab.example", label: "right"}
 	link := func(a, b *side) {
