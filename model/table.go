@@ -296,6 +296,8 @@ var baseRows = []Transition{
 		"2.21.2: AUTHENTICATION_FAILED in the response; the IKE SA is deleted"},
 	{InitDone, Responder, IKE_AUTH, RecvRequest, Refused, Deleted, SendResponse, NoTimer,
 		"2.21.2: an error in IKE_AUTH before authentication ends the IKE SA"},
+	{InitDone, Responder, INFORMATIONAL, RecvRequest, AuthFailed, Deleted, SendResponse, NoTimer,
+		"2.21.2: between EAP rounds the initiator refuses us with N(AUTHENTICATION_FAILED) in an INFORMATIONAL request (RFC7296-2.21.2-2); answered, the IKE SA ends"},
 	{InitDone, Responder, IKE_AUTH, RecvRequest, EAPContinue, InitDone, SendResponse, HalfOpen,
 		"2.16: an EAP round (RFC7296-2.16-2): the response carries the next EAP Request or the EAP Success (RFC7296-2.16-7); the SA stays half-open"},
 

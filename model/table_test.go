@@ -68,8 +68,10 @@ func TestLookup(t *testing.T) {
 	if _, ok := Lookup(Idle, Initiator, IKE_AUTH, RecvRequest, OK); ok {
 		t.Errorf("IKE_AUTH accepted without an IKE SA")
 	}
-	if Accepts(InitDone, Responder, INFORMATIONAL, RecvRequest) {
-		t.Errorf("INFORMATIONAL before authentication")
+	for _, o := range []Outcome{OK, Empty, DeleteIKE, DeleteChild, Refused} {
+		if _, ok := Lookup(InitDone, Responder, INFORMATIONAL, RecvRequest, o); ok {
+			t.Errorf("INFORMATIONAL %v before authentication", o)
+		}
 	}
 }
 

@@ -216,6 +216,13 @@ func (sa *ikeSA) eapRequest(now time.Time, in *inMsg) result {
 		out, status, err := st.server.Step(eapBytes(eapP))
 		switch status {
 		case eap.Continue:
+			if msFailureRequest(out) {
+				// The peer's password is wrong (or the identity
+				// unknown): it answers the Failure Request, or refuses
+				// us in an INFORMATIONAL (RFC7296-2.21.2-2).
+				e.log.Info(fmt.Sprintf("EAP-MSCHAPv2: the NT-Response of %q does not verify (wrong password or unknown EAP identity); sending the MSCHAPv2 Failure Request",
+					st.server.Identity()), "ike", sa.String(), "remote_id", st.remoteID.String())
+			}
 			return result{outcome: model.EAPContinue, resp: []wire.Payload{eapPayload(out)}}
 		case eap.Success:
 			// RFC7296-2.16-7: the EAP Success ends the method.
@@ -352,4 +359,15 @@ func (sa *ikeSA) eapClientStep(p *wire.EAP) result {
 			req: &queuedReq{exchange: wire.IKE_AUTH, kind: model.CmdInitiate, payloads: []wire.Payload{a}}}
 	}
 	return result{outcome: model.AuthFailed, reason: fmt.Sprintf("EAP authentication failed: %v", err)}
+}
+
+// msFailureRequest reports whether an EAP message is an MSCHAPv2 Failure
+// Request (RFC 2759 section 6), for the log.
+func msFailureRequest(b []byte) bool {
+	p, err := eap.Decode(b)
+	if err != nil || p.Code != eap.CodeRequest || p.Type != eap.TypeMSCHAPv2 {
+		return false
+	}
+	m, err := eap.ParseMSCHAPv2(eap.CodeRequest, p.Data)
+	return err == nil && m.OpCode == eap.OpFailure
 }

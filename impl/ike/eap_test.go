@@ -229,6 +229,41 @@ func TestEAPRefusals(t *testing.T) {
 			t.Errorf("initiator log without the EAP failure")
 		}
 	})
+	t.Run("INFORMATIONAL between EAP rounds", func(t *testing.T) {
+		p := setup(t)
+		skI, _ := toAuth(t, p)
+		eapRound(t, p, 3)
+		h, _, _, err := wire.DecodeHeader(p.net.InFlight[0].Data)
+		if err != nil {
+			t.Fatal(err)
+		}
+		p.net.Drop(0)
+		h.Exchange = wire.INFORMATIONAL
+		empty, err := skI.SealMessage(h, nil, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if m := answer(t, p, inject(p, empty)); m != nil {
+			t.Fatalf("an empty INFORMATIONAL before authentication answered: %v", m)
+		}
+		if s := onlySA(t, p.r); s.State != "INIT_DONE" {
+			t.Fatalf("responder SA %s", s.State)
+		}
+		// RFC7296-2.21.2-2: the initiator's refusal, as charon sends it.
+		refusal, err := skI.SealMessage(h, []wire.Payload{&wire.Notify{Type: wire.AUTHENTICATION_FAILED}}, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if m := answer(t, p, inject(p, refusal)); m == nil || !m.Flags.Response() || m.Exchange != wire.INFORMATIONAL {
+			t.Fatalf("the refusal was not answered: %v", m)
+		}
+		if n := len(p.r.Engine.SAs()); n != 0 {
+			t.Errorf("responder keeps %d IKE SAs", n)
+		}
+		if !strings.Contains(p.logR.String(), "the initiator refused our authentication") {
+			t.Errorf("responder log without the refusal")
+		}
+	})
 	t.Run("responder AUTH is a shared key MIC", func(t *testing.T) {
 		p := setup(t)
 		_, skR := toAuth(t, p)
