@@ -1,6 +1,7 @@
 package interop
 
 import (
+	"fmt"
 	"testing"
 	"time"
 )
@@ -20,16 +21,16 @@ const eapUser, eapPassword = "carol", "Carol's Secret#1"
 // with its certificate and expects eap-mschapv2 (eap_id %any, as charon
 // needs to start with an EAP Identity). clientPW and serverPW are the
 // passwords the two ends hold for carol.
-func eapConns(refClient bool, clientPW, serverPW string, ch, rs *Conn) {
+func eapConns(method string, refClient bool, clientPW, serverPW string, ch, rs *Conn) {
 	ch.PSK, rs.PSK = "", ""
 	client, server, serverCert := ch, rs, "right.pem"
 	if refClient {
 		client, server, serverCert = rs, ch, "left.pem"
 	}
-	client.LocalAuth, client.LocalEAPID, client.RemoteAuth = "eap-mschapv2", eapUser, "pubkey"
+	client.LocalAuth, client.LocalEAPID, client.RemoteAuth = method, eapUser, "pubkey"
 	client.LocalCert = ""
 	client.EAPSecretID, client.EAPSecret = eapUser, clientPW
-	server.LocalAuth, server.LocalCert, server.RemoteAuth, server.RemoteEAPID = "pubkey", serverCert, "eap-mschapv2", "%any"
+	server.LocalAuth, server.LocalCert, server.RemoteAuth, server.RemoteEAPID = "pubkey", serverCert, method, "%any"
 	server.EAPSecretID, server.EAPSecret = eapUser, serverPW
 	if refClient {
 		rs.RemoteCACerts = "root.pem"
@@ -48,49 +49,65 @@ var eapDirections = []struct {
 	{"refserver-client", directions[0], true},
 }
 
-// TestEAP: EAP-MSCHAPv2 establishes the IKE SA and its Child SA: both ends
-// agree (CompareEnds, keys equal), charon and the refserver log the EAP
-// method's success and the AUTH payloads made with the MSK, and the
-// exchanges are IKE_AUTH 1 to 5 (EAP Identity, MSCHAPv2 Challenge, Success
-// Request, EAP Success, AUTH).
+// eapMethods are the methods run against charon, with the names charon and
+// the refserver log them by and the key of the final AUTH payloads
+// (RFC7296-2.16-3, RFC7296-2.16-6).
+var eapMethods = []struct {
+	name, auth, charon, ours, key string
+	last                          int // the message ID of the final AUTH exchange
+}{
+	{"mschapv2", "eap-mschapv2", "EAP_MSCHAPV2", "MSCHAPv2", "the MSK", 5},
+	{"md5", "eap-md5", "EAP_MD5", "MD5-Challenge", `SK_pi/SK_pr \(the method has no MSK\)`, 4},
+}
+
+// TestEAP: EAP-MSCHAPv2 and EAP-MD5 establish the IKE SA and its Child SA:
+// both ends agree (CompareEnds, keys equal), charon and the refserver log
+// the EAP method's success and the AUTH payloads made with the MSK (or
+// SK_pi/SK_pr for MD5), and the exchanges are IKE_AUTH 1 to 5 (EAP
+// Identity, MSCHAPv2 Challenge, Success Request, EAP Success, AUTH; MD5 has
+// one round less).
 func TestEAP(t *testing.T) {
 	requireInterop(t)
-	for _, ed := range eapDirections {
-		t.Run("mschapv2/"+ed.name, func(t *testing.T) {
-			pki := newCertPKI(t, "p256")
-			p := newPair(t, pairOpts{ike: "aes256-sha256-ecp256", esp: "aes256-sha256",
-				setup: func(l *lab, ch, rs *Conn) {
-					pki.write(t, l)
-					eapConns(ed.refClient, eapPassword, eapPassword, ch, rs)
-				}})
-			c, r := p.establish(t, ed.d)
-			p.verifyEstablished(t, ed.d, c, r, proposalCases[1].want)
-			if ed.refClient {
-				logHas(t, p.ch, `EAP method EAP_MSCHAPV2 succeeded, MSK established`)
-				logHas(t, p.ch, `authentication of 'left@lab.example' \(myself\) with ECDSA`)
-				logHas(t, p.rs, `authentication of peer successful with ECDSA_WITH_SHA256_DER \(DIGITAL_SIGNATURE\), certificate "C=CH, O=ikev2ref, CN=left"`)
-				logHas(t, p.rs, `EAP method MSCHAPv2 succeeded`)
-				logHas(t, p.rs, `EAP authentication complete: the responder's AUTH verifies with the MSK`)
-				logHas(t, p.rs, `sending IKE_AUTH request 5 \[ AUTH \]`)
-			} else {
-				logHas(t, p.ch, `EAP method EAP_MSCHAPV2 succeeded, MSK established`)
-				logHas(t, p.ch, `authentication of 'right@lab.example' with ECDSA`)
-				logHas(t, p.rs, `authentication of peer successful with EAP-MSCHAPv2 and the MSK`)
-				logHas(t, p.rs, `sending IKE_AUTH response 1 \[ IDr CERT CERT AUTH EAP/REQ/1 \]`)
-				logHas(t, p.rs, `sending IKE_AUTH response 5 \[ AUTH SA TSi TSr \]`)
-			}
-			t.Logf("charon log:\n%s", grepLines(p.ch.Log(), `EAP|authentication of`))
-			t.Logf("refserver log:\n%s", grepLines(p.rs.Log(), `EAP|IKE_AUTH|authentication`))
-			pcap := p.capt.stop(t)
-			checkTsharkClean(t, pcap)
-			checkIkedump(t, pcap, p.rs.keylog)
-		})
+	for _, m := range eapMethods {
+		for _, ed := range eapDirections {
+			t.Run(m.name+"/"+ed.name, func(t *testing.T) {
+				pki := newCertPKI(t, "p256")
+				p := newPair(t, pairOpts{ike: "aes256-sha256-ecp256", esp: "aes256-sha256",
+					setup: func(l *lab, ch, rs *Conn) {
+						pki.write(t, l)
+						eapConns(m.auth, ed.refClient, eapPassword, eapPassword, ch, rs)
+					}})
+				c, r := p.establish(t, ed.d)
+				p.verifyEstablished(t, ed.d, c, r, proposalCases[1].want)
+				logHas(t, p.ch, `EAP method `+m.charon+` succeeded, (MSK|no MSK) established`)
+				if ed.refClient {
+					logHas(t, p.ch, `authentication of 'left@lab.example' \(myself\) with ECDSA`)
+					logHas(t, p.rs, `authentication of peer successful with ECDSA_WITH_SHA256_DER \(DIGITAL_SIGNATURE\), certificate "C=CH, O=ikev2ref, CN=left"`)
+					logHas(t, p.rs, `EAP method `+m.ours+` succeeded`)
+					logHas(t, p.rs, `EAP authentication complete: the responder's AUTH verifies with `+m.key)
+					logHas(t, p.rs, fmt.Sprintf(`sending IKE_AUTH request %d \[ AUTH \]`, m.last))
+				} else {
+					logHas(t, p.ch, `authentication of 'right@lab.example' with ECDSA`)
+					logHas(t, p.rs, `authentication of peer successful with EAP-`+m.ours+` and `+m.key)
+					logHas(t, p.rs, `sending IKE_AUTH response 1 \[ IDr CERT CERT AUTH EAP/REQ/1 \]`)
+					logHas(t, p.rs, fmt.Sprintf(`sending IKE_AUTH response %d \[ AUTH SA TSi TSr \]`, m.last))
+				}
+				t.Logf("charon log:\n%s", grepLines(p.ch.Log(), `EAP|authentication of`))
+				t.Logf("refserver log:\n%s", grepLines(p.rs.Log(), `EAP|IKE_AUTH|authentication`))
+				pcap := p.capt.stop(t)
+				checkTsharkClean(t, pcap)
+				checkIkedump(t, pcap, p.rs.keylog)
+			})
+		}
 	}
 }
 
-// TestEAPWrongPassword: the client's password is not the server's: the
-// server ends EAP with an EAP Failure (RFC7296-2.16-8) and the IKE SA with
-// AUTHENTICATION_FAILED; the logs say why and neither end keeps an SA.
+// TestEAPWrongPassword: the client's password is not the server's.
+// MSCHAPv2 answers a wrong NT-Response with a Failure Request; charon as
+// the client then refuses us with N(AUTHENTICATION_FAILED) in an
+// INFORMATIONAL request (RFC7296-2.21.2-2), and as the server ends with an
+// EAP Failure (RFC7296-2.16-8). The logs say why and neither end keeps an
+// SA.
 func TestEAPWrongPassword(t *testing.T) {
 	requireInterop(t)
 	for _, ed := range eapDirections {
@@ -99,7 +116,7 @@ func TestEAPWrongPassword(t *testing.T) {
 			p := newPair(t, pairOpts{ike: "aes256-sha256-ecp256", esp: "aes256-sha256", noCapture: true,
 				setup: func(l *lab, ch, rs *Conn) {
 					pki.write(t, l)
-					eapConns(ed.refClient, "Wrong password", eapPassword, ch, rs)
+					eapConns("eap-mschapv2", ed.refClient, "Wrong password", eapPassword, ch, rs)
 				}})
 			init, _ := p.roles(ed.d)
 			if out, err := init.Initiate(); err == nil {
