@@ -325,4 +325,53 @@ func TestEAPConfig(t *testing.T) {
 	if _, err := ike.New(cfg); err == nil || !strings.Contains(err.Error(), "needs remote auth = pubkey") {
 		t.Errorf("EAP client facing a PSK responder: %v", err)
 	}
+	// RFC7296-2.16-1: as the EAP server we sign.
+	_, r := eapSides(t, ike.AuthEAP, "x", "x")
+	bad = r
+	bad.tweak = func(c *ike.Connection) {
+		r.tweak(c)
+		c.Local.Auth, c.Local.PrivateKey, c.Local.Certs = ike.AuthPSK, nil, nil
+	}
+	cfg = bad.config(t, addrL, 1, nil)
+	if _, err := ike.New(cfg); err == nil || !strings.Contains(err.Error(), "needs local auth = pubkey") {
+		t.Errorf("EAP server with a PSK: %v", err)
+	}
+}
+
+// TestEAPNegotiation: auth = eap takes either method; a client that only
+// runs EAP-MD5 answers the server's MSCHAPv2 Request with a Nak (RFC 3748
+// section 5.3.1) and the server falls back to MD5; a server whose remote
+// eap_id names another identity refuses carol.
+func TestEAPNegotiation(t *testing.T) {
+	for _, tc := range []struct {
+		name           string
+		client, server ike.AuthMethod
+		serverEAPID    string
+		want           string // the responder's log; empty: established
+	}{
+		{"eap client, MSCHAPv2 server", ike.AuthEAP, ike.AuthEAPMSCHAPv2, "", "authentication of peer successful with EAP-MSCHAPv2 and the MSK"},
+		{"MD5 client, eap server: Nak", ike.AuthEAPMD5, ike.AuthEAP, "%any", "authentication of peer successful with EAP-MD5-Challenge and SK_pi/SK_pr"},
+		{"eap_id names another identity", ike.AuthEAPMSCHAPv2, ike.AuthEAPMSCHAPv2, "dave", `(EAP identity "carol") failed`},
+		{"eap_id names carol", ike.AuthEAPMSCHAPv2, ike.AuthEAPMSCHAPv2, "carol", "authentication of peer successful with EAP-MSCHAPv2"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			l, r := eapSides(t, tc.client, "Secret#1", "Secret#1")
+			tweak := r.tweak
+			r.tweak = func(c *ike.Connection) {
+				tweak(c)
+				c.Remote.Auth, c.Remote.EAPID = tc.server, tc.serverEAPID
+			}
+			p := newPair(t, l, r)
+			p.initiate(t)
+			p.flush(t)
+			if !strings.Contains(p.logR.String(), tc.want) {
+				t.Errorf("responder log without %q", tc.want)
+			}
+			if strings.HasPrefix(tc.want, "authentication of peer successful") {
+				agree(t, p)
+			} else if n := len(p.l.Engine.SAs()) + len(p.r.Engine.SAs()); n != 0 {
+				t.Errorf("%d IKE SAs left", n)
+			}
+		})
+	}
 }
