@@ -71,7 +71,7 @@ func (e *Engine) psk(local, remote Identity) ([]byte, bool) {
 
 // authRequest builds the initiator's IKE_AUTH request: IDi [CERT...]
 // [N(INITIAL_CONTACT)] [CERTREQ] [IDr] AUTH [N(USE_TRANSPORT_MODE)] SA TSi
-// TSr.
+// TSr; without CERT and AUTH when we authenticate with EAP (eap.go).
 func (sa *ikeSA) authRequest() (*queuedReq, error) {
 	e := sa.e
 	idi := idPayload(sa.localID, false)
