@@ -37,6 +37,11 @@ type Conn struct {
 	LocalAuth, RemoteAuth string
 	LocalCert             string
 	RemoteCACerts         string
+	// EAP (RFC 7296 section 2.16; eap_test.go): the eap_id of each end
+	// (empty: none written), and an EAP password (a secrets eap-<name>
+	// entry for EAPSecretID; empty: none).
+	LocalEAPID, RemoteEAPID string
+	EAPSecretID, EAPSecret  string
 }
 
 // quoteID quotes an identity that swanctl.conf would otherwise cut short:
@@ -98,6 +103,9 @@ func (c Conn) SwanctlConf() string {
 		w(3, "certs = %s", c.LocalCert)
 	}
 	w(3, "id = %s", quoteID(c.LocalID))
+	if c.LocalEAPID != "" {
+		w(3, "eap_id = %s", quoteID(c.LocalEAPID))
+	}
 	w(2, "}")
 	w(2, "remote {")
 	w(3, "auth = %s", cmp.Or(c.RemoteAuth, "psk"))
@@ -105,6 +113,9 @@ func (c Conn) SwanctlConf() string {
 		w(3, "cacerts = %s", c.RemoteCACerts)
 	}
 	w(3, "id = %s", quoteID(c.RemoteID))
+	if c.RemoteEAPID != "" {
+		w(3, "eap_id = %s", quoteID(c.RemoteEAPID))
+	}
 	w(2, "}")
 	w(2, "children {")
 	w(3, "%s {", c.ChildName())
@@ -135,15 +146,23 @@ func (c Conn) SwanctlConf() string {
 		w(1, "}")
 		w(0, "}")
 	}
-	if c.PSK == "" {
+	if c.PSK == "" && c.EAPSecret == "" {
 		return b.String()
 	}
 	w(0, "secrets {")
-	w(1, "ike-%s {", c.ConnName())
-	w(2, "id-1 = %s", quoteID(c.LocalID))
-	w(2, "id-2 = %s", quoteID(c.RemoteID))
-	w(2, "secret = %q", c.PSK)
-	w(1, "}")
+	if c.PSK != "" {
+		w(1, "ike-%s {", c.ConnName())
+		w(2, "id-1 = %s", quoteID(c.LocalID))
+		w(2, "id-2 = %s", quoteID(c.RemoteID))
+		w(2, "secret = %q", c.PSK)
+		w(1, "}")
+	}
+	if c.EAPSecret != "" {
+		w(1, "eap-%s {", c.ConnName())
+		w(2, "id = %s", quoteID(c.EAPSecretID))
+		w(2, "secret = %q", c.EAPSecret)
+		w(1, "}")
+	}
 	w(0, "}")
 	return b.String()
 }
@@ -151,8 +170,10 @@ func (c Conn) SwanctlConf() string {
 // CharonPlugins is charon's plugin list: kernel-libipsec before
 // kernel-netlink (the first kernel-ipsec backend loaded wins: userspace ESP
 // over TUN, netlink then only handles addresses and routes), counters for
-// `swanctl --counters`.
-const CharonPlugins = "random nonce openssl pem pkcs1 pkcs8 x509 pubkey revocation constraints curve25519 aes sha1 sha2 hmac gcm chapoly gmp kdf kernel-libipsec kernel-netlink socket-default vici counters"
+// `swanctl --counters`; eap-identity, eap-md5 and eap-mschapv2 (with
+// MD5, and MD4 and DES from openssl, its legacy provider) for
+// EAP (eap_test.go).
+const CharonPlugins = "random nonce openssl pem pkcs1 pkcs8 x509 pubkey revocation constraints md5 eap-identity eap-md5 eap-mschapv2 curve25519 aes sha1 sha2 hmac gcm chapoly gmp kdf kernel-libipsec kernel-netlink socket-default vici counters"
 
 // CharonOptions is what differs between the harness's charon instances.
 type CharonOptions struct {

@@ -114,10 +114,11 @@ const (
 	Empty                 // an empty INFORMATIONAL (liveness check, 1.4)
 	IKERekeyed            // a CREATE_CHILD_SA exchange replaced the IKE SA by a new one (1.3.2, 2.8)
 	LostCollision         // both ends rekeyed the IKE SA; ours holds the lowest nonce and is redundant (2.8.2)
+	EAPContinue           // an EAP round of IKE_AUTH: another IKE_AUTH exchange follows (2.16)
 )
 
 var outcomeNames = [...]string{"?", "ok", "cookie", "invalid-ke", "refused", "auth-failed",
-	"child-failed", "delete-ike", "delete-child", "empty", "ike-rekeyed", "lost-collision"}
+	"child-failed", "delete-ike", "delete-child", "empty", "ike-rekeyed", "lost-collision", "eap-continue"}
 
 func (o Outcome) String() string { return outcomeNames[o] }
 
@@ -283,6 +284,8 @@ var baseRows = []Transition{
 		"2.21.2: AUTHENTICATION_FAILED or a bad responder AUTH ends the IKE SA"},
 	{AuthSent, Initiator, IKE_AUTH, RecvResponse, Refused, Deleted, SendNothing, NoTimer,
 		"2.21.1: another error in the IKE_AUTH response ends the IKE SA"},
+	{AuthSent, Initiator, IKE_AUTH, RecvResponse, EAPContinue, AuthSent, SendRequest, Retransmit,
+		"2.16: an EAP round (RFC7296-2.16-2): the next IKE_AUTH request carries the EAP Response, or the AUTH after EAP Success (RFC7296-2.16-10)"},
 
 	// ---- IKE_AUTH, responder ----
 	{InitDone, Responder, IKE_AUTH, RecvRequest, OK, Established, SendResponse, Liveness,
@@ -293,6 +296,10 @@ var baseRows = []Transition{
 		"2.21.2: AUTHENTICATION_FAILED in the response; the IKE SA is deleted"},
 	{InitDone, Responder, IKE_AUTH, RecvRequest, Refused, Deleted, SendResponse, NoTimer,
 		"2.21.2: an error in IKE_AUTH before authentication ends the IKE SA"},
+	{InitDone, Responder, INFORMATIONAL, RecvRequest, AuthFailed, Deleted, SendResponse, NoTimer,
+		"2.21.2: between EAP rounds the initiator refuses us with N(AUTHENTICATION_FAILED) in an INFORMATIONAL request (RFC7296-2.21.2-2); answered, the IKE SA ends"},
+	{InitDone, Responder, IKE_AUTH, RecvRequest, EAPContinue, InitDone, SendResponse, HalfOpen,
+		"2.16: an EAP round (RFC7296-2.16-2): the response carries the next EAP Request or the EAP Success (RFC7296-2.16-7); the SA stays half-open"},
 
 	// ---- INFORMATIONAL, either role (RFC 7296 section 1.4) ----
 	{Established, Initiator, INFORMATIONAL, RecvRequest, Empty, Established, SendResponse, Liveness,

@@ -68,7 +68,26 @@ func TestLookup(t *testing.T) {
 	if _, ok := Lookup(Idle, Initiator, IKE_AUTH, RecvRequest, OK); ok {
 		t.Errorf("IKE_AUTH accepted without an IKE SA")
 	}
-	if Accepts(InitDone, Responder, INFORMATIONAL, RecvRequest) {
-		t.Errorf("INFORMATIONAL before authentication")
+	for _, o := range []Outcome{OK, Empty, DeleteIKE, DeleteChild, Refused} {
+		if _, ok := Lookup(InitDone, Responder, INFORMATIONAL, RecvRequest, o); ok {
+			t.Errorf("INFORMATIONAL %v before authentication", o)
+		}
+	}
+}
+
+// TestEAPRounds: the EAP rounds of IKE_AUTH (RFC 7296 section 2.16) keep
+// the SA where it is, half-open for the responder, and only the final AUTH
+// establishes it.
+func TestEAPRounds(t *testing.T) {
+	tr, ok := Lookup(InitDone, Responder, IKE_AUTH, RecvRequest, EAPContinue)
+	if !ok || tr.To != InitDone || tr.Send != SendResponse || tr.Timer != HalfOpen {
+		t.Errorf("responder EAP round: %v %v", tr, ok)
+	}
+	tr, ok = Lookup(AuthSent, Initiator, IKE_AUTH, RecvResponse, EAPContinue)
+	if !ok || tr.To != AuthSent || tr.Send != SendRequest || tr.Timer != Retransmit {
+		t.Errorf("initiator EAP round: %v %v", tr, ok)
+	}
+	if _, ok := Lookup(Established, Responder, IKE_AUTH, RecvRequest, EAPContinue); ok {
+		t.Errorf("an EAP round on an established SA")
 	}
 }

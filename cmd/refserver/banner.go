@@ -192,13 +192,17 @@ func secretString(k []byte) string {
 
 // writeSummary prints what a configuration holds, without its secrets.
 func writeSummary(w io.Writer, cfg *ike.Config) {
-	fmt.Fprintf(w, "%d connection(s), %d secret(s)\n", len(cfg.Connections), len(cfg.Secrets))
+	fmt.Fprintf(w, "%d connection(s), %d secret(s)", len(cfg.Connections), len(cfg.Secrets))
+	if len(cfg.EAPSecrets) > 0 {
+		fmt.Fprintf(w, ", %d EAP secret(s)", len(cfg.EAPSecrets))
+	}
+	fmt.Fprintln(w)
 	for _, c := range cfg.Connections {
 		fmt.Fprintf(w, "%s: %s[%d] ... %s[%d]\n", c.Name,
 			prefixes(c.LocalAddrs), portOr500(c.LocalPort), prefixes(c.RemoteAddrs), portOr500(c.RemotePort))
 		fmt.Fprintf(w, "  proposals: %s\n", proposalsKeywords(c.Proposals))
-		fmt.Fprintf(w, "  local:  %s, id %s%s\n", c.Local.Auth, c.Local.ID, credSummary(c.Local.Certs, "certificate"))
-		fmt.Fprintf(w, "  remote: %s, id %s%s%s\n", c.Remote.Auth, c.Remote.ID, credSummary(c.Remote.CACerts, "CA"), keysSummary(len(c.Remote.Pubkeys)))
+		fmt.Fprintf(w, "  local:  %s, id %s%s%s\n", c.Local.Auth, c.Local.ID, eapIDSummary(c.Local), credSummary(c.Local.Certs, "certificate"))
+		fmt.Fprintf(w, "  remote: %s, id %s%s%s%s\n", c.Remote.Auth, c.Remote.ID, eapIDSummary(c.Remote), credSummary(c.Remote.CACerts, "CA"), keysSummary(len(c.Remote.Pubkeys)))
 		if c.DPDDelay > 0 {
 			fmt.Fprintf(w, "  dpd_delay: %v\n", c.DPDDelay)
 		}
@@ -219,6 +223,27 @@ func writeSummary(w io.Writer, cfg *ike.Config) {
 		}
 		fmt.Fprintf(w, "secret %d: PSK for %s\n", i+1, strings.Join(ids, ", "))
 	}
+	for i, s := range cfg.EAPSecrets {
+		ids := s.IDs
+		if len(ids) == 0 {
+			ids = []string{"%any"}
+		}
+		fmt.Fprintf(w, "EAP secret %d: password for EAP identity %s\n", i+1, strings.Join(ids, ", "))
+	}
+}
+
+// eapIDSummary shows an EAP end's eap_id (RFC 7296 section 2.16), for
+// writeSummary.
+func eapIDSummary(a ike.AuthConfig) string {
+	switch a.Auth {
+	case ike.AuthEAP, ike.AuthEAPMD5, ike.AuthEAPMSCHAPv2:
+	default:
+		return ""
+	}
+	if a.EAPID == "" {
+		return ", eap_id = the IKE identity"
+	}
+	return ", eap_id " + a.EAPID
 }
 
 // credSummary names the subjects of certificates (the first is ours, or a

@@ -235,6 +235,29 @@ func TestWriteSummary(t *testing.T) {
 	}
 }
 
+// TestWriteSummaryEAP: --check-config names the EAP methods, eap_id and
+// the identities of the EAP secrets, never a password.
+func TestWriteSummaryEAP(t *testing.T) {
+	cfg := &ike.Config{
+		Connections: []*ike.Connection{{Name: "eap",
+			Local:  ike.AuthConfig{Auth: ike.AuthEAPMSCHAPv2, EAPID: "carol"},
+			Remote: ike.AuthConfig{Auth: ike.AuthPubkey}}},
+		EAPSecrets: []ike.EAPSecret{{IDs: []string{"carol"}, Secret: []byte("Secret#1")}, {Secret: []byte("Other#2")}},
+	}
+	var b bytes.Buffer
+	writeSummary(&b, cfg)
+	out := b.String()
+	for _, want := range []string{"2 EAP secret(s)", "local:  eap-mschapv2, id %any, eap_id carol",
+		"EAP secret 1: password for EAP identity carol", "EAP secret 2: password for EAP identity %any"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("summary lacks %q:\n%s", want, out)
+		}
+	}
+	if strings.Contains(out, "Secret#1") || strings.Contains(out, "Other#2") {
+		t.Errorf("summary shows a password:\n%s", out)
+	}
+}
+
 func TestIKEScanGroup(t *testing.T) {
 	cbc := []ike.EncrAlg{{ID: wire.ENCR_AES_CBC, KeyBits: 256}}
 	for _, tc := range []struct {

@@ -71,14 +71,19 @@ func (e *Engine) psk(local, remote Identity) ([]byte, bool) {
 
 // authRequest builds the initiator's IKE_AUTH request: IDi [CERT...]
 // [N(INITIAL_CONTACT)] [CERTREQ] [IDr] AUTH [N(USE_TRANSPORT_MODE)] SA TSi
-// TSr.
+// TSr; without CERT and AUTH when we authenticate with EAP (eap.go).
 func (sa *ikeSA) authRequest() (*queuedReq, error) {
 	e := sa.e
 	idi := idPayload(sa.localID, false)
-	octets := auth.SignedOctets(sa.cs.PRF, sa.initReq, sa.nr, sa.keys.Pi, idBody(idi))
-	authP, certs, err := sa.authPayload(sa.conn.Local, sa.localID, sa.conn.Remote.ID, octets)
-	if err != nil {
-		return nil, err
+	var authP *wire.Auth
+	var certs []wire.Payload
+	if !sa.conn.Local.Auth.isEAP() {
+		// With EAP, message 3 has no AUTH (RFC 7296 section 2.16, eap.go).
+		octets := auth.SignedOctets(sa.cs.PRF, sa.initReq, sa.nr, sa.keys.Pi, idBody(idi))
+		var err error
+		if authP, certs, err = sa.authPayload(sa.conn.Local, sa.localID, sa.conn.Remote.ID, octets); err != nil {
+			return nil, err
+		}
 	}
 	ps := append([]wire.Payload{idi}, certs...)
 	// RFC7296-2.4-3: INITIAL_CONTACT goes in the first IKE_AUTH request; we
@@ -92,7 +97,9 @@ func (sa *ikeSA) authRequest() (*queuedReq, error) {
 	if !sa.conn.Remote.ID.IsZero() {
 		ps = append(ps, idPayload(sa.conn.Remote.ID, true))
 	}
-	ps = append(ps, authP)
+	if authP != nil {
+		ps = append(ps, authP)
+	}
 	if cp := sa.cpRequest(); cp != nil {
 		ps = append(ps, cp) // RFC 7296 section 2.19: a virtual IP
 	}
@@ -111,7 +118,8 @@ func (sa *ikeSA) authRequest() (*queuedReq, error) {
 // addresses admit it, its proposals accept the IKE SA's suite, its
 // identities match IDi (and IDr, if the initiator named us), and it expects
 // the kind of AUTH payload the initiator sent (a shared key MIC or a
-// signature). The connection IKE_SA_INIT chose is preferred.
+// signature; method 0: no AUTH payload, EAP, RFC 7296 section 2.16). The
+// connection IKE_SA_INIT chose is preferred.
 func (sa *ikeSA) connectionFor(idi Identity, idr *wire.ID, method wire.AuthMethod) *Connection {
 	cands := sa.e.candidates(sa.local.Addr(), sa.remote.Addr())
 	if i := slices.Index(cands, sa.conn); i > 0 {
@@ -128,7 +136,10 @@ func (sa *ikeSA) connectionFor(idi Identity, idr *wire.ID, method wire.AuthMetho
 		if idr != nil && !c.Local.ID.IsZero() && !c.Local.ID.Equal(Identity{idr.IDType, idr.Data}) {
 			continue
 		}
-		if (c.Remote.Auth == AuthPSK) != (method == wire.AuthSharedKeyMIC) {
+		if c.Local.Auth.isEAP() || c.Remote.Auth.isEAP() != (method == 0) {
+			continue // we never answer as the EAP peer (RFC7296-2.16-1)
+		}
+		if method != 0 && (c.Remote.Auth == AuthPSK) != (method == wire.AuthSharedKeyMIC) {
 			continue
 		}
 		return c
@@ -138,6 +149,9 @@ func (sa *ikeSA) connectionFor(idi Identity, idr *wire.ID, method wire.AuthMetho
 
 // processAuthRequest is the responder's side of IKE_AUTH.
 func (sa *ikeSA) processAuthRequest(now time.Time, in *inMsg) result {
+	if sa.eap != nil {
+		return sa.eapRequest(now, in) // eap.go
+	}
 	e := sa.e
 	ps := in.payloads
 	idi, err := findID(ps, false)
@@ -151,26 +165,37 @@ func (sa *ikeSA) processAuthRequest(now time.Time, in *inMsg) result {
 	if err != nil {
 		return refuse(err)
 	}
-	authP, err := one[*wire.Auth](ps, "AUTH")
-	if err != nil {
-		return refuse(err)
+	var authP *wire.Auth
+	var method wire.AuthMethod // 0: no AUTH, the initiator asks for EAP
+	if _, ok := wire.Find[*wire.Auth](ps); ok {
+		if authP, err = one[*wire.Auth](ps, "AUTH"); err != nil {
+			return refuse(err)
+		}
+		method = authP.Method
 	}
 	remoteID := Identity{idi.IDType, idi.Data}
 	authFailed := func(format string, args ...any) result {
 		// RFC7296-2.21.2-1: authentication errors end in AUTHENTICATION_FAILED.
 		return refuse(errNotify(wire.AUTHENTICATION_FAILED, model.AuthFailed, format, args...))
 	}
-	c := sa.connectionFor(remoteID, idr, authP.Method)
+	c := sa.connectionFor(remoteID, idr, method)
 	if c == nil {
 		wanted := "no IDr"
 		if idr != nil {
 			wanted = "IDr " + Identity{idr.IDType, idr.Data}.String()
 		}
-		return authFailed("no connection matches IDi %v (%s) with AUTH method %v", remoteID, wanted, authP.Method)
+		how := "without AUTH (EAP)"
+		if authP != nil {
+			how = "with AUTH method " + authP.Method.String()
+		}
+		return authFailed("no connection matches IDi %v (%s) %s", remoteID, wanted, how)
 	}
 	localID := c.Local.ID
 	if localID.IsZero() {
 		localID = addrIdentity(sa.local.Addr())
+	}
+	if authP == nil {
+		return sa.startEAPServer(c, localID, remoteID, idi, ps) // eap.go
 	}
 	// RFC7296-1.2-2: verify the MAC or the signature, before anything of
 	// ours is sent (identity protection: a failure answers only
@@ -189,7 +214,13 @@ func (sa *ikeSA) processAuthRequest(now time.Time, in *inMsg) result {
 	}
 	sa.conn, sa.localID, sa.remoteID = c, localID, remoteID
 	e.log.Info("authentication of peer successful with "+how, "ike", sa.String(), "remote_id", remoteID.String())
-	resp := append(append([]wire.Payload{idrP}, certs...), ourAuth)
+	return sa.authDone(now, ps, append(append([]wire.Payload{idrP}, certs...), ourAuth))
+}
+
+// authDone completes the responder's IKE_AUTH once the initiator is
+// authenticated: INITIAL_CONTACT, the virtual IP and the first Child SA of
+// the request ps, after the payloads resp.
+func (sa *ikeSA) authDone(now time.Time, ps []wire.Payload, resp []wire.Payload) result {
 	res := result{outcome: model.OK}
 	if _, ok := wire.FindNotify(ps, wire.INITIAL_CONTACT); ok {
 		res.extra = append(res.extra, sa.initialContact()...)
@@ -233,6 +264,9 @@ func (sa *ikeSA) processAuthResponse(now time.Time, in *inMsg) result {
 	if _, ok := wire.FindNotify(ps, wire.AUTHENTICATION_FAILED); ok {
 		return fail(model.AuthFailed, "received AUTHENTICATION_FAILED")
 	}
+	if sa.conn.Local.Auth.isEAP() {
+		return sa.eapResponse(now, in) // eap.go
+	}
 	idr, err := findID(ps, true)
 	authP, aerr := one[*wire.Auth](ps, "AUTH")
 	if err != nil || idr == nil || aerr != nil {
@@ -256,6 +290,12 @@ func (sa *ikeSA) processAuthResponse(now time.Time, in *inMsg) result {
 	}
 	sa.remoteID = remoteID
 	e.log.Info("authentication of peer successful with "+how, "ike", sa.String(), "remote_id", remoteID.String())
+	return sa.authResponseDone(now, ps)
+}
+
+// authResponseDone completes the initiator's IKE_AUTH once the responder
+// is authenticated: INITIAL_CONTACT and the first Child SA.
+func (sa *ikeSA) authResponseDone(now time.Time, ps []wire.Payload) result {
 	res := result{outcome: model.OK}
 	if _, ok := wire.FindNotify(ps, wire.INITIAL_CONTACT); ok {
 		res.extra = append(res.extra, sa.initialContact()...)

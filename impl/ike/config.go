@@ -21,6 +21,10 @@ type Config struct {
 	Connections []*Connection
 	// Secrets holds the pre-shared keys (the swanctl.conf `secrets` section).
 	Secrets []Secret
+	// EAPSecrets holds the EAP passwords (swanctl.conf `secrets { eap-NAME
+	// { id = ...; secret = ... } }`): an EAP client's own, an EAP server's
+	// for each identity it authenticates (eap.go).
+	EAPSecrets []EAPSecret
 
 	// Retransmission of our requests (RFC 7296 section 2.1 and RFC7296-2.4-8:
 	// the interval grows exponentially): the first retransmission after
@@ -129,6 +133,13 @@ const (
 	AuthRSAPSS
 	AuthECDSA
 	AuthEd25519
+	// EAP (RFC 7296 section 2.16; eap.go), named as swanctl.conf's auth
+	// values: any method this implementation runs (MSCHAPv2 first), or
+	// only EAP-MD5, or only EAP-MSCHAPv2. Only the initiator
+	// authenticates with EAP; the responder signs (RFC7296-2.16-1).
+	AuthEAP
+	AuthEAPMD5
+	AuthEAPMSCHAPv2
 )
 
 func (a AuthMethod) String() string {
@@ -145,6 +156,12 @@ func (a AuthMethod) String() string {
 		return "ecdsa"
 	case AuthEd25519:
 		return "ed25519"
+	case AuthEAP:
+		return "eap"
+	case AuthEAPMD5:
+		return "eap-md5"
+	case AuthEAPMSCHAPv2:
+		return "eap-mschapv2"
 	}
 	return fmt.Sprintf("auth(%d)", a)
 }
@@ -168,6 +185,13 @@ type AuthConfig struct {
 	CACerts    [][]byte
 	PrivateKey gocrypto.Signer
 	Pubkeys    []gocrypto.PublicKey
+
+	// EAPID is the EAP identity (swanctl.conf eap_id, RFC 3748 section
+	// 5.1). Local end (an EAP client): the identity we answer the
+	// Identity Request with (empty: the IKE identity as String renders
+	// it). Remote end (an EAP server): the identity the peer must give
+	// (empty or "%any": any identity with an EAP secret).
+	EAPID string
 }
 
 // Identity is an IKE identity: the ID Type and the data of an IDi/IDr
@@ -284,6 +308,14 @@ func parseKeyID(h string) (Identity, error) {
 type Secret struct {
 	IDs []Identity
 	Key []byte
+}
+
+// EAPSecret is an EAP password and the EAP identities it belongs to (a
+// swanctl.conf `secrets { eap-NAME { id = ...; secret = ... } }` entry). An
+// entry without IDs matches any identity.
+type EAPSecret struct {
+	IDs    []string
+	Secret []byte
 }
 
 // Mode is a Child SA's IPsec mode.

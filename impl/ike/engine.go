@@ -397,6 +397,16 @@ func (sa *ikeSA) handleRequest(now time.Time, in *inMsg) []Action {
 		return sa.e.drop(fmt.Sprintf("%v request in state %v", in.h.Exchange, sa.state), in.d, nil)
 	}
 	var res result
+	if x == model.INFORMATIONAL && sa.state == model.InitDone {
+		// Before authentication (between EAP rounds, eap.go) only the
+		// initiator's refusal of us is taken.
+		if _, ok := wire.FindNotify(in.payloads, wire.AUTHENTICATION_FAILED); !ok || in.err != nil {
+			return sa.e.drop("INFORMATIONAL request before authentication", in.d, in.err)
+		}
+		res = result{outcome: model.AuthFailed,
+			reason: "the initiator refused our authentication: N(AUTHENTICATION_FAILED) in an INFORMATIONAL request (RFC7296-2.21.2-2)"}
+		return sa.apply(now, x, model.RecvRequest, res, in)
+	}
 	if err := checkRequest(in); err != nil {
 		res = refuse(err)
 	} else {

@@ -45,9 +45,12 @@ func (c *Connection) usesPubkey() bool { return c.Local.Auth.isPubkey() || c.Rem
 // with nothing to trust.
 func checkAuth(c *Connection) error {
 	for _, a := range []AuthMethod{c.Local.Auth, c.Remote.Auth} {
-		if a != AuthPSK && !a.isPubkey() {
+		if a != AuthPSK && !a.isPubkey() && !a.isEAP() {
 			return fmt.Errorf("ike: connection %q: unsupported authentication %v", c.Name, a)
 		}
+	}
+	if err := checkEAP(c); err != nil { // eap.go
+		return err
 	}
 	if l := c.Local; l.Auth.isPubkey() {
 		if l.PrivateKey == nil {

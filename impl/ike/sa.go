@@ -47,6 +47,7 @@ type ikeSA struct {
 	pendingChild      *Child // the Child SA to negotiate in IKE_AUTH (initiator)
 	pendingSPI        uint32 // its inbound SPI
 	children          []*childSA
+	eap               *eapState // EAP in IKE_AUTH (eap.go)
 
 	// Message IDs and the window of one (RFC 7296 section 2.3).
 	nextReqID  uint32       // the ID of our next request

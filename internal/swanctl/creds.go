@@ -86,7 +86,7 @@ func resolveCredentials(root *section, cfg *ike.Config, dir string) error {
 }
 
 // signing reports whether an auth value asks for signatures.
-func signing(a ike.AuthMethod) bool { return a != ike.AuthPSK && a != 0 }
+func signing(a ike.AuthMethod) bool { return a != ike.AuthPSK && a != 0 && !isEAP(a) }
 
 // fileKeys returns the section's certs, cacerts and pubkeys settings.
 func fileKeys(s *section) map[string]*setting {

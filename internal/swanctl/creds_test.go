@@ -155,3 +155,83 @@ func TestCredentialErrors(t *testing.T) {
 		t.Errorf("no CA: %v", err)
 	}
 }
+
+// TestEAP: auth = eap-* with eap_id, and secrets.eap* sections (RFC 7296
+// section 2.16): an EAP client facing a certificate, an EAP server with
+// its certificate.
+func TestEAP(t *testing.T) {
+	dir, _, _ := credDir(t)
+	p := filepath.Join(dir, "swanctl.conf")
+	src := `connections {
+  client {
+    local {
+      auth = eap-mschapv2
+      id = carol@lab.example
+      eap_id = carol
+    }
+    remote {
+      auth = pubkey
+      cacerts = root.pem
+    }
+  }
+  server {
+    local {
+      auth = ecdsa
+      certs = left.pem
+      id = left@lab.example
+    }
+    remote {
+      auth = eap
+      eap_id = %any
+    }
+  }
+  md5 {
+    local {
+      auth = eap-md5
+    }
+    remote {
+      auth = pubkey
+    }
+  }
+}
+secrets {
+  eap-carol {
+    id = carol
+    secret = "Secret#1"
+  }
+  eap-any {
+    secret = 0x414243
+  }
+}
+`
+	if err := os.WriteFile(p, []byte(src), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	cfg, err := Load(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, s, m := cfg.Connections[0], cfg.Connections[1], cfg.Connections[2]
+	if c.Local.Auth != ike.AuthEAPMSCHAPv2 || c.Local.EAPID != "carol" || c.Remote.Auth != ike.AuthPubkey {
+		t.Errorf("client: %v %q %v", c.Local.Auth, c.Local.EAPID, c.Remote.Auth)
+	}
+	if s.Remote.Auth != ike.AuthEAP || s.Remote.EAPID != "%any" || s.Local.PrivateKey == nil {
+		t.Errorf("server: %v %q", s.Remote.Auth, s.Remote.EAPID)
+	}
+	if m.Local.Auth != ike.AuthEAPMD5 || m.Local.EAPID != "" {
+		t.Errorf("md5: %v %q", m.Local.Auth, m.Local.EAPID)
+	}
+	want := []ike.EAPSecret{{IDs: []string{"carol"}, Secret: []byte("Secret#1")}, {Secret: []byte("ABC")}}
+	if len(cfg.EAPSecrets) != 2 || len(cfg.Secrets) != 0 {
+		t.Fatalf("%d EAP secrets, %d PSKs", len(cfg.EAPSecrets), len(cfg.Secrets))
+	}
+	for i, w := range want {
+		g := cfg.EAPSecrets[i]
+		if strings.Join(g.IDs, ",") != strings.Join(w.IDs, ",") || !bytes.Equal(g.Secret, w.Secret) {
+			t.Errorf("EAP secret %d: %+v, want %+v", i, g, w)
+		}
+	}
+	if _, err := ike.New(*cfg); err != nil {
+		t.Errorf("the engine refuses the configuration: %v", err)
+	}
+}

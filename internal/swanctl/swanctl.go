@@ -18,16 +18,20 @@
 //	                       sections local, remote, children (one local
 //	                       and one remote round)
 //	  local*               auth (psk, pubkey, rsa, rsa/pss, ecdsa,
-//	                       ed25519), id, certs
-//	  remote*              auth (as local), id, cacerts, pubkeys
+//	                       ed25519, eap, eap-md5, eap-mschapv2), id,
+//	                       certs, eap_id
+//	  remote*              auth (as local), id, cacerts, pubkeys, eap_id
 //	  children.<name>      mode, local_ts, remote_ts, esp_proposals,
 //	                       start_action, rekey_time, life_time, rand_time,
 //	                       rekey_bytes, life_bytes, rekey_packets,
 //	                       life_packets
 //	secrets.ike*           id, id-<suffix>, secret
+//	secrets.eap*           id, id-<suffix>, secret (EAP passwords, RFC
+//	                       7296 section 2.16)
 //
 // Anything else is an error naming the file, the line and the key, and so
-// is a value ikev2ref cannot honour (EAP authentication, IKEv1, a
+// is a value ikev2ref cannot honour (EAP methods other than MD5 and
+// MSCHAPv2, IKEv1, a
 // transform that RFC 8247 or RFC 8221 rules out, a hostname): a
 // configuration loads completely or not at all. Defaults are strongSwan's
 // (ports 500, traffic selectors dynamic, mode tunnel, start_action none,
@@ -221,9 +225,9 @@ var (
 		}(),
 	}
 	authLevel = level{
-		keys: []string{"auth", "id", "certs", "cacerts", "pubkeys"},
-		refused: refusedKeys(" (EAP, certificate sections, CA constraints and revocation arrive with issue 6)", "round",
-			"cert", "cacert", "ca_id", "eap_id", "aaa_id", "xauth_id", "groups", "cert_policy", "revocation"),
+		keys: []string{"auth", "id", "certs", "cacerts", "pubkeys", "eap_id"},
+		refused: refusedKeys(" (certificate sections, CA constraints, revocation, AAA and XAUTH are not supported)", "round",
+			"cert", "cacert", "ca_id", "aaa_id", "xauth_id", "groups", "cert_policy", "revocation"),
 	}
 	childLevel = level{
 		keys: []string{"mode", "local_ts", "remote_ts", "esp_proposals", "start_action",
@@ -288,6 +292,14 @@ func build(root *section) (*ike.Config, error) {
 				return nil, errAt(s.keys[0].pos, s.keys[0].path, "is a key: secrets holds one section per secret")
 			}
 			for _, ss := range s.sections {
+				if strings.HasPrefix(ss.name, "eap") {
+					sec, err := eapSecret(ss)
+					if err != nil {
+						return nil, err
+					}
+					cfg.EAPSecrets = append(cfg.EAPSecrets, sec)
+					continue
+				}
 				sec, err := secret(ss)
 				if err != nil {
 					return nil, err
@@ -479,6 +491,8 @@ func authConfig(s *section) (ike.AuthConfig, error) {
 			}
 		case "id":
 			a.ID, err = ike.ParseIdentity(k.value)
+		case "eap_id":
+			a.EAPID = eapIdentity(k.value)
 		case "certs", "cacerts", "pubkeys":
 			// Files, read once the whole tree is known (creds.go).
 		default:
@@ -494,11 +508,35 @@ func authConfig(s *section) (ike.AuthConfig, error) {
 	if a.Auth == 0 {
 		a.Auth = ike.AuthPubkey // strongSwan's default
 	}
+	if a.EAPID != "" && a.EAPID != "%any" && !isEAP(a.Auth) {
+		if k := s.key("eap_id"); k != nil {
+			return a, valueErr(k, fmt.Errorf("eap_id is for auth = eap, eap-md5 or eap-mschapv2, and %s has auth = %v", s.name, a.Auth))
+		}
+	}
 	return a, nil
 }
 
+// isEAP reports whether an auth value is an EAP method (RFC 7296 section
+// 2.16).
+func isEAP(a ike.AuthMethod) bool {
+	return a == ike.AuthEAP || a == ike.AuthEAPMD5 || a == ike.AuthEAPMSCHAPv2
+}
+
+// eapIdentity reads an EAP identity as strongSwan does: an identity whose
+// data is the EAP identity ("carol", "carol@lab.example", "@carol"); %any
+// is kept as such (any identity).
+func eapIdentity(v string) string {
+	if v == "%any" {
+		return v
+	}
+	if id, err := ike.ParseIdentity(v); err == nil && !id.IsZero() {
+		return id.String()
+	}
+	return v
+}
+
 // supportedAuth lists the auth values read.
-const supportedAuth = "psk, pubkey, rsa, rsa/pss, ecdsa or ed25519"
+const supportedAuth = "psk, pubkey, rsa, rsa/pss, ecdsa, ed25519, eap, eap-md5 or eap-mschapv2"
 
 // parseAuth reads an auth value.
 func parseAuth(v string) (ike.AuthMethod, error) {
@@ -520,8 +558,14 @@ func parseAuth(v string) (ike.AuthMethod, error) {
 		return 0, fmt.Errorf("unsupported value %q (signature scheme and key strength constraints are not supported: write %s)", v, supportedAuth)
 	case hasAnyPrefix(lv, "ed448", "bliss"):
 		return 0, fmt.Errorf("unsupported value %q (supported: %s)", v, supportedAuth)
+	case lv == "eap":
+		return ike.AuthEAP, nil
+	case lv == "eap-md5":
+		return ike.AuthEAPMD5, nil
+	case lv == "eap-mschapv2":
+		return ike.AuthEAPMSCHAPv2, nil
 	case strings.HasPrefix(lv, "eap"):
-		return 0, fmt.Errorf("unsupported value %q (supported: %s; EAP arrives with issue 6)", v, supportedAuth)
+		return 0, fmt.Errorf("unsupported value %q (supported: %s; EAP-MD5 and EAP-MSCHAPv2 are the EAP methods implemented)", v, supportedAuth)
 	case strings.HasPrefix(lv, "xauth"):
 		return 0, fmt.Errorf("unsupported value %q (supported: %s; XAUTH belongs to IKEv1)", v, supportedAuth)
 	}
@@ -602,11 +646,42 @@ func child(s *section) (*ike.Child, error) {
 	return ch, nil
 }
 
-// secret reads secrets.<name>; only IKE pre-shared keys ("ike" sections).
+// eapSecret reads secrets.eap<name>: an EAP password and the EAP
+// identities it belongs to.
+func eapSecret(s *section) (ike.EAPSecret, error) {
+	var sec ike.EAPSecret
+	var key *setting
+	for _, k := range s.keys {
+		switch {
+		case k.name == "id" || strings.HasPrefix(k.name, "id-"):
+			if id := eapIdentity(k.value); id != "%any" && id != "" {
+				sec.IDs = append(sec.IDs, id)
+			}
+		case k.name == "secret":
+			key = k
+		default:
+			return sec, secretLevel.badKey(s, k)
+		}
+	}
+	if len(s.sections) > 0 {
+		return sec, secretLevel.badSection(s, s.sections[0])
+	}
+	if key == nil {
+		return sec, errAt(s.pos, s.path, "no secret")
+	}
+	var err error
+	if sec.Secret, err = parseSecret(key.value); err != nil {
+		return sec, valueErr(key, err)
+	}
+	return sec, nil
+}
+
+// secret reads secrets.<name>; IKE pre-shared keys ("ike" sections), EAP
+// passwords being eapSecret's.
 func secret(s *section) (ike.Secret, error) {
 	var sec ike.Secret
 	if !strings.HasPrefix(s.name, "ike") {
-		return sec, errAt(s.pos, s.path, "secret type %q is not supported (only ike sections: pre-shared keys)", s.name)
+		return sec, errAt(s.pos, s.path, "secret type %q is not supported (ike sections: pre-shared keys; eap sections: EAP passwords)", s.name)
 	}
 	var key *setting
 	for _, k := range s.keys {

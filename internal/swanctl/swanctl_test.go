@@ -266,7 +266,7 @@ func TestErrors(t *testing.T) {
 	}{
 		// The settings syntax.
 		{"one key per line", authConn("      auth = psk  id = a@b", "      auth = psk"),
-			`swanctl: lab.conf:4: connections.lab.local.auth: unsupported value "psk id = a@b" (supported: psk, pubkey, rsa, rsa/pss, ecdsa or ed25519) (one key = value per line: the rest of the line became this value)`},
+			`swanctl: lab.conf:4: connections.lab.local.auth: unsupported value "psk id = a@b" (supported: psk, pubkey, rsa, rsa/pss, ecdsa, ed25519, eap, eap-md5 or eap-mschapv2) (one key = value per line: the rest of the line became this value)`},
 		{"missing =", withConn("    proposals aes256-sha256-ecp256"),
 			`swanctl: lab.conf:3: connections.lab.proposals: syntax error: expected "=" or "{" after "proposals", found "aes256-sha256-ecp256"`},
 		{"name at end of file", "connections",
@@ -330,7 +330,7 @@ func TestErrors(t *testing.T) {
 
 		// local and remote
 		{"signature constraint", "connections {\n  lab {\n    local {\n      auth = pubkey-sha256\n    }\n  }\n}\n",
-			`swanctl: lab.conf:4: connections.lab.local.auth: unsupported value "pubkey-sha256" (signature scheme and key strength constraints are not supported: write psk, pubkey, rsa, rsa/pss, ecdsa or ed25519)`},
+			`swanctl: lab.conf:4: connections.lab.local.auth: unsupported value "pubkey-sha256" (signature scheme and key strength constraints are not supported: write psk, pubkey, rsa, rsa/pss, ecdsa, ed25519, eap, eap-md5 or eap-mschapv2)`},
 		{"pubkey in memory", authConn("      auth = pubkey\n      certs = left.pem", "      auth = psk"),
 			`swanctl: lab.conf:5: connections.lab.local.certs: certificates and keys are read from files: use swanctl.Load`},
 		{"remote pubkey without CAs in memory", authConn("      auth = psk", "      auth = pubkey"),
@@ -339,10 +339,10 @@ func TestErrors(t *testing.T) {
 			`swanctl: lab.conf:5: connections.lab.local.cacerts: cacerts belongs in a remote section (local signatures need certs and a private key)`},
 		{"certs in remote", authConn("      auth = psk", "      auth = pubkey\n      certs = peer.pem"),
 			`swanctl: lab.conf:8: connections.lab.remote.certs: a remote certificate to accept as such is not supported: give its CA in cacerts, or its key in pubkeys`},
-		{"eap", authConn("      auth = psk", "      auth = eap-mschapv2"),
-			`swanctl: lab.conf:7: connections.lab.remote.auth: unsupported value "eap-mschapv2" (supported: psk, pubkey, rsa, rsa/pss, ecdsa or ed25519; EAP arrives with issue 6)`},
+		{"eap-tls", authConn("      auth = psk", "      auth = eap-tls"),
+			`swanctl: lab.conf:7: connections.lab.remote.auth: unsupported value "eap-tls" (supported: psk, pubkey, rsa, rsa/pss, ecdsa, ed25519, eap, eap-md5 or eap-mschapv2; EAP-MD5 and EAP-MSCHAPv2 are the EAP methods implemented)`},
 		{"xauth", authConn("      auth = psk", "      auth = xauth"),
-			`swanctl: lab.conf:7: connections.lab.remote.auth: unsupported value "xauth" (supported: psk, pubkey, rsa, rsa/pss, ecdsa or ed25519; XAUTH belongs to IKEv1)`},
+			`swanctl: lab.conf:7: connections.lab.remote.auth: unsupported value "xauth" (supported: psk, pubkey, rsa, rsa/pss, ecdsa, ed25519, eap, eap-md5 or eap-mschapv2; XAUTH belongs to IKEv1)`},
 		{"no auth: pubkey, as strongSwan", authConn("      id = a@b", "      auth = psk"),
 			`swanctl: lab.conf:3: connections.lab.local: auth = pubkey needs certs = FILE (a certificate in x509/ whose private key is in private/, rsa/, ecdsa/ or pkcs8/)`},
 		{"certs", authConn("      auth = psk\n      certs = server.pem", "      auth = psk"),
@@ -351,8 +351,10 @@ func TestErrors(t *testing.T) {
 			`swanctl: lab.conf:3: connections.lab.local: auth = pubkey needs certs = FILE (a certificate in x509/ whose private key is in private/, rsa/, ecdsa/ or pkcs8/)`},
 		{"bad id", authConn("      auth = psk\n      id = ipv4:nothing", "      auth = psk"),
 			`swanctl: lab.conf:5: connections.lab.local.id: ike: identity "ipv4:nothing": ParseAddr("nothing"): unable to parse IP`},
-		{"eap_id", withConn("    remote {\n      eap_id = %any\n    }"),
-			`swanctl: lab.conf:4: connections.lab.remote: key "eap_id" is not supported by ikev2ref (EAP, certificate sections, CA constraints and revocation arrive with issue 6)`},
+		{"eap_id without EAP", authConn("      auth = psk\n      eap_id = carol", "      auth = psk"),
+			`swanctl: lab.conf:5: connections.lab.local.eap_id: eap_id is for auth = eap, eap-md5 or eap-mschapv2, and local has auth = psk`},
+		{"aaa_id", withConn("    remote {\n      aaa_id = %any\n    }"),
+			`swanctl: lab.conf:4: connections.lab.remote: key "aaa_id" is not supported by ikev2ref (certificate sections, CA constraints, revocation, AAA and XAUTH are not supported)`},
 		{"auth as section", withConn("    local {\n      auth {\n      }\n    }"),
 			`swanctl: lab.conf:4: connections.lab.local.auth: is a key: write auth = value`},
 
@@ -376,10 +378,10 @@ func TestErrors(t *testing.T) {
 			`swanctl: lab.conf:11: connections.lab.children.net.life_time: "1w" is not a duration (a whole number with s, m, h or d, or seconds)`},
 
 		// secrets
-		{"eap secret", "secrets {\n  eap-carol {\n    secret = x\n  }\n}\n",
-			`swanctl: lab.conf:2: secrets.eap-carol: secret type "eap-carol" is not supported (only ike sections: pre-shared keys)`},
+		{"eap secret without secret", "secrets {\n  eap-carol {\n    id = carol\n  }\n}\n",
+			`swanctl: lab.conf:2: secrets.eap-carol: no secret`},
 		{"private key", "secrets {\n\n  private-server {\n  }\n}\n",
-			`swanctl: lab.conf:3: secrets.private-server: secret type "private-server" is not supported (only ike sections: pre-shared keys)`},
+			`swanctl: lab.conf:3: secrets.private-server: secret type "private-server" is not supported (ike sections: pre-shared keys; eap sections: EAP passwords)`},
 		{"no secret", withSecret("    id = a@b"), `swanctl: lab.conf:2: secrets.ike-x: no secret key`},
 		{"empty secret", withSecret("    secret ="), `swanctl: lab.conf:3: secrets.ike-x.secret: empty secret`},
 		{"bad hex", withSecret("    secret = 0x12345"),
