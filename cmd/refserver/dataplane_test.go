@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 )
 
 // labConf is a PSK connection "lab" with one child "net" as swanctl.conf.
@@ -119,6 +120,14 @@ func TestProbeLoopback(t *testing.T) {
 		t.Errorf("probe --json: exit %d: %s", code, out)
 	}
 
+	// An echo reply can reach the initiator before the responder has
+	// counted sending it: wait (bounded) for its counters to catch up.
+	for i := 0; i < 100; i++ {
+		if st := statsOf(t, resp.ctl); st.DataPlane != nil && st.DataPlane.EchoReplies >= 5 && st.NetIO.ESPSent >= 5 {
+			break
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
 	ci, cr := oneChild(t, "initiator", listSAs(t, init.ctl)), oneChild(t, "responder", listSAs(t, resp.ctl))
 	for _, c := range []childJSON{ci, cr} {
 		if !c.DataPlane || !c.UDPEncap || c.Mode != "TRANSPORT" || c.PacketsIn != 5 || c.PacketsOut != 5 || c.BytesIn == 0 ||
