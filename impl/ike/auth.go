@@ -97,6 +97,10 @@ func (sa *ikeSA) authRequest() (*queuedReq, error) {
 	if !sa.conn.Remote.ID.IsZero() {
 		ps = append(ps, idPayload(sa.conn.Remote.ID, true))
 	}
+	if sa.asksEAPOnly() {
+		// RFC 5998 section 3: no signature from the responder, please.
+		ps = append(ps, &wire.Notify{Type: wire.EAP_ONLY_AUTHENTICATION})
+	}
 	if authP != nil {
 		ps = append(ps, authP)
 	}

@@ -52,6 +52,14 @@ func eapMethods(a AuthMethod) []eap.Type {
 // method only, and the other end must sign (RFC7296-2.16-1).
 func checkEAP(c *Connection) error {
 	l, r := c.Local.Auth, c.Remote.Auth
+	if l.isEAP() && r.isEAP() {
+		// An initiator asking for EAP-only authentication (RFC 5998): the
+		// method must be mutual and make a shared key.
+		if !eapOnlyMethods(l) || !eapOnlyMethods(r) {
+			return fmt.Errorf("ike: connection %q: local auth = %v with remote auth = %v asks for EAP-only authentication (RFC 5998), which needs a mutual method that makes a shared key: eap-mschapv2 on both", c.Name, l, r)
+		}
+		return nil
+	}
 	if l.isEAP() && !r.isPubkey() {
 		return fmt.Errorf("ike: connection %q: local auth = %v needs remote auth = pubkey (or a key type): an EAP server must authenticate with a signature (RFC 7296 section 2.16)", c.Name, l)
 	}
@@ -75,6 +83,41 @@ type eapState struct {
 	// TSr, CP, INITIAL_CONTACT), answered in message 10.
 	localID, remoteID Identity
 	first             []wire.Payload
+	// eapOnly: the responder authenticates by the EAP method alone (RFC
+	// 5998): no signature in message 4, so the method must be mutual and
+	// make an MSK.
+	eapOnly bool
+}
+
+// eapOnlyMethods reports whether every method an auth value allows is one
+// RFC 5998 admits: mutual, and making a shared key (of ours, EAP-MSCHAPv2;
+// EAP-MD5 is neither).
+func eapOnlyMethods(a AuthMethod) bool {
+	for _, m := range eapMethods(a) {
+		if m != eap.TypeMSCHAPv2 {
+			return false
+		}
+	}
+	return true
+}
+
+// asksEAPOnly reports whether we, the initiator, ask the responder for
+// EAP-only authentication (RFC 5998): our remote auth is itself an EAP
+// method (swanctl: remote { auth = eap-mschapv2 }), which only a mutual,
+// key-making method can serve.
+func (sa *ikeSA) asksEAPOnly() bool {
+	return sa.conn != nil && sa.conn.Local.Auth.isEAP() && sa.conn.Remote.Auth.isEAP()
+}
+
+// eapOnlyCheck refuses, at the EAP Success, an EAP-only run whose method
+// made no MSK (RFC 5998 section 3: "Both the initiator and responder MUST
+// verify that the EAP method actually used provided mutual authentication
+// and established a shared secret key").
+func eapOnlyCheck(st *eapState) error {
+	if st.eapOnly && len(st.msk) == 0 {
+		return fmt.Errorf("ike: EAP-only authentication (RFC 5998) with a method that made no shared key")
+	}
+	return nil
 }
 
 // eapIdentity is the EAP identity of the local (client) end.
@@ -155,10 +198,20 @@ func (sa *ikeSA) responderOctets(idr *wire.ID) []byte {
 func (sa *ikeSA) startEAPServer(c *Connection, localID, remoteID Identity, idi *wire.ID, ps []wire.Payload) result {
 	e := sa.e
 	idrP := idPayload(localID, true)
-	// RFC7296-2.16-1: the responder authenticates with a signature.
-	ourAuth, certs, err := sa.authPayload(c.Local, localID, remoteID, sa.responderOctets(idrP))
-	if err != nil {
-		return eapAuthFailed(nil, "cannot authenticate to EAP peer %v: %v", remoteID, err)
+	// RFC 5998: an initiator that asks for EAP-only authentication gets
+	// message 4 without our CERT and AUTH, if every method we would run is
+	// mutual and makes a shared key; the AUTH after EAP then authenticates
+	// us. Otherwise (RFC7296-2.16-1) we sign.
+	_, asked := wire.FindNotify(ps, wire.EAP_ONLY_AUTHENTICATION)
+	eapOnly := asked && eapOnlyMethods(c.Remote.Auth)
+	var ourAuth *wire.Auth
+	var certs []wire.Payload
+	if !eapOnly {
+		var err error
+		ourAuth, certs, err = sa.authPayload(c.Local, localID, remoteID, sa.responderOctets(idrP))
+		if err != nil {
+			return eapAuthFailed(nil, "cannot authenticate to EAP peer %v: %v", remoteID, err)
+		}
 	}
 	want := c.Remote.EAPID
 	srv, err := eap.NewServer(eap.ServerConfig{
@@ -179,10 +232,14 @@ func (sa *ikeSA) startEAPServer(c *Connection, localID, remoteID Identity, idi *
 		return eapAuthFailed(nil, "EAP server for %v: %v", remoteID, err)
 	}
 	sa.conn = c
-	sa.eap = &eapState{server: srv, idi: idi, idr: idrP, localID: localID, remoteID: remoteID, first: ps}
+	sa.eap = &eapState{server: srv, idi: idi, idr: idrP, localID: localID, remoteID: remoteID, first: ps, eapOnly: eapOnly}
 	e.log.Info("initiating EAP authentication", "ike", sa.String(), "remote_id", remoteID.String(),
-		"methods", fmt.Sprint(eapMethods(c.Remote.Auth)))
-	resp := append(append([]wire.Payload{idrP}, certs...), ourAuth, eapPayload(out))
+		"methods", fmt.Sprint(eapMethods(c.Remote.Auth)), "eap_only", eapOnly)
+	resp := append([]wire.Payload{idrP}, certs...)
+	if ourAuth != nil {
+		resp = append(resp, ourAuth)
+	}
+	resp = append(resp, eapPayload(out))
 	return result{outcome: model.EAPContinue, resp: resp}
 }
 
@@ -227,6 +284,9 @@ func (sa *ikeSA) eapRequest(now time.Time, in *inMsg) result {
 		case eap.Success:
 			// RFC7296-2.16-7: the EAP Success ends the method.
 			st.done, st.msk = true, st.server.MSK()
+			if err := eapOnlyCheck(st); err != nil {
+				return eapAuthFailed(nil, "%v", err)
+			}
 			e.log.Info("EAP method "+st.server.Method().String()+" succeeded", "ike", sa.String(),
 				"eap_id", string(st.server.Identity()), "msk", len(st.msk) > 0)
 			return result{outcome: model.EAPContinue, resp: []wire.Payload{eapPayload(out)}}
@@ -280,6 +340,13 @@ func (sa *ikeSA) eapResponse(now time.Time, in *inMsg) result {
 	if st == nil {
 		idr, err := findID(ps, true)
 		authOne, aerr := one[*wire.Auth](ps, "AUTH")
+		// RFC 5998: having asked for EAP-only authentication, we take a
+		// message 4 without AUTH; the AUTH after EAP authenticates the
+		// responder.
+		eapOnly := aerr != nil && !hasAuth && sa.asksEAPOnly() && idr != nil && hasEAP
+		if eapOnly {
+			aerr = nil
+		}
 		if err != nil || idr == nil || aerr != nil {
 			for _, p := range ps {
 				if n, ok := p.(*wire.Notify); ok && n.Type.IsError() {
@@ -294,9 +361,18 @@ func (sa *ikeSA) eapResponse(now time.Time, in *inMsg) result {
 		}
 		// RFC7296-2.16-1: the responder signs; verifyAuth refuses a shared
 		// key MIC or NULL when the remote end is pubkey (checkEAP).
-		how, err := sa.verifyAuth(now, sa.conn.Remote, sa.localID, remoteID, authOne, ps, sa.responderOctets(idr))
-		if err != nil {
-			return fail(model.AuthFailed, "authentication of %v failed (%s): %v", remoteID, failureReason(err), err)
+		how := "EAP only (RFC 5998): the responder is authenticated by the AUTH after EAP"
+		if !eapOnly {
+			if !sa.conn.Remote.Auth.isPubkey() {
+				// We asked for EAP-only and the responder signed anyway: a
+				// signature we have no trust anchors to check (RFC 5998
+				// section 3: the initiator MUST verify it).
+				return fail(model.AuthFailed, "%v signed message 4, but remote auth = %v gives us nothing to verify it with", remoteID, sa.conn.Remote.Auth)
+			}
+			how, err = sa.verifyAuth(now, sa.conn.Remote, sa.localID, remoteID, authOne, ps, sa.responderOctets(idr))
+			if err != nil {
+				return fail(model.AuthFailed, "authentication of %v failed (%s): %v", remoteID, failureReason(err), err)
+			}
 		}
 		if !hasEAP {
 			return fail(model.AuthFailed, "IKE_AUTH response of %v without an EAP payload, and we authenticate with %v (RFC 7296 section 2.16)", remoteID, sa.conn.Local.Auth)
@@ -311,7 +387,7 @@ func (sa *ikeSA) eapResponse(now time.Time, in *inMsg) result {
 			return fail(model.AuthFailed, "EAP client: %v", err)
 		}
 		sa.remoteID = remoteID
-		sa.eap = &eapState{client: cl, idi: idPayload(sa.localID, false), idr: idr}
+		sa.eap = &eapState{client: cl, idi: idPayload(sa.localID, false), idr: idr, eapOnly: eapOnly}
 		e.log.Info("authentication of peer successful with "+how, "ike", sa.String(), "remote_id", remoteID.String())
 		return sa.eapClientStep(eapP)
 	}
@@ -351,6 +427,9 @@ func (sa *ikeSA) eapClientStep(p *wire.EAP) result {
 			req: &queuedReq{exchange: wire.IKE_AUTH, kind: model.CmdInitiate, payloads: []wire.Payload{eapPayload(out)}}}
 	case eap.Success:
 		st.done, st.msk = true, st.client.MSK()
+		if err := eapOnlyCheck(st); err != nil {
+			return result{outcome: model.AuthFailed, reason: err.Error()}
+		}
 		e.log.Info("EAP method "+st.client.Method().String()+" succeeded", "ike", sa.String(), "msk", len(st.msk) > 0)
 		a := &wire.Auth{Method: wire.AuthSharedKeyMIC,
 			Data: auth.PSK(sa.cs.PRF, sa.eapAuthKey(st, true), sa.initiatorOctets(st.idi))}
