@@ -376,74 +376,23 @@ func TestEAPNegotiation(t *testing.T) {
 	}
 }
 
-// TestEAPOnly: EAP-only authentication (RFC 5998). An initiator whose
-// remote auth is itself EAP-MSCHAPv2 asks for it with
-// N(EAP_ONLY_AUTHENTICATION); a responder whose methods are all mutual and
-// key-making (EAP-MSCHAPv2) omits its CERT and AUTH from message 4, and the
-// MSK-based AUTH after EAP authenticates it. A responder that may run
-// EAP-MD5 signs anyway, which such an initiator cannot verify and refuses;
-// a wrong password still fails; a configuration asking for EAP-only with
-// EAP-MD5 is refused.
+// TestEAPOnly: EAP-only authentication (RFC 5998) needs a method that is
+// mutual, key-generating and resistant to dictionary attacks (section 4):
+// neither of ours is, so a configuration asking for it (an EAP client whose
+// remote auth is EAP too) is refused, naming the section; a responder that
+// gets N(EAP_ONLY_AUTHENTICATION) signs anyway (interop/eaponly_test.go,
+// with charon, which sends it).
 func TestEAPOnly(t *testing.T) {
-	eapOnly := func(t *testing.T, serverMethod ike.AuthMethod, serverPW string) (*pairT, side, side) {
-		l, r := eapSides(t, ike.AuthEAPMSCHAPv2, "Secret#1", serverPW)
-		l.tweak = func(c *ike.Connection) {
-			c.Local.Auth, c.Local.EAPID = ike.AuthEAPMSCHAPv2, "carol"
-			c.Remote.Auth = ike.AuthEAPMSCHAPv2
-		}
-		rt := r.tweak
-		r.tweak = func(c *ike.Connection) {
-			rt(c)
-			c.Remote.Auth = serverMethod
-		}
-		p := newPair(t, l, r)
-		p.initiate(t)
-		p.flush(t)
-		return p, l, r
+	for _, m := range []ike.AuthMethod{ike.AuthEAPMSCHAPv2, ike.AuthEAPMD5, ike.AuthEAP} {
+		t.Run(m.String(), func(t *testing.T) {
+			l, _ := eapSides(t, m, "x", "x")
+			l.tweak = func(c *ike.Connection) {
+				c.Local.Auth, c.Local.EAPID, c.Remote.Auth = m, "carol", m
+			}
+			cfg := l.config(t, addrR, 1, nil)
+			if _, err := ike.New(cfg); err == nil || !strings.Contains(err.Error(), "RFC 5998 section 4") {
+				t.Errorf("EAP-only with %v accepted: %v", m, err)
+			}
+		})
 	}
-	t.Run("mschapv2", func(t *testing.T) {
-		p, _, _ := eapOnly(t, ike.AuthEAPMSCHAPv2, "Secret#1")
-		agree(t, p)
-		wantL := []string{
-			"IKE_AUTH request 1 [ IDi N(INITIAL_CONTACT) IDr N(EAP_ONLY_AUTHENTICATION) SA TSi TSr ]",
-			"IKE_AUTH request 2 [ EAP/RES/1 ]",
-			"IKE_AUTH request 3 [ EAP/RES/26 ]",
-			"IKE_AUTH request 4 [ EAP/RES/26 ]",
-			"IKE_AUTH request 5 [ AUTH ]",
-		}
-		if got := sent(p.logL.String()); strings.Join(got, "\n") != strings.Join(wantL, "\n") {
-			t.Errorf("initiator sent\n%s\nwant\n%s", strings.Join(got, "\n"), strings.Join(wantL, "\n"))
-		}
-		if got := sent(p.logR.String()); len(got) == 0 || got[0] != "IKE_AUTH response 1 [ IDr EAP/REQ/1 ]" {
-			t.Errorf("responder's message 4: %v, want IDr and the EAP request only", got)
-		}
-		if line := logLine(p.logL.String(), "authentication of peer successful with"); !strings.Contains(line, "EAP only (RFC 5998)") {
-			t.Errorf("initiator log: %q", line)
-		}
-	})
-	t.Run("server-may-run-md5-signs", func(t *testing.T) {
-		p, _, _ := eapOnly(t, ike.AuthEAP, "Secret#1")
-		if n := len(p.l.Engine.SAs()); n != 0 {
-			t.Errorf("the initiator keeps %d IKE SAs", n)
-		}
-		if !strings.Contains(p.logL.String(), "signed message 4, but remote auth") {
-			t.Errorf("initiator log without the reason")
-		}
-	})
-	t.Run("wrong-password", func(t *testing.T) {
-		p, _, _ := eapOnly(t, ike.AuthEAPMSCHAPv2, "Secret#2")
-		if n := len(p.l.Engine.SAs()) + len(p.r.Engine.SAs()); n != 0 {
-			t.Errorf("%d IKE SAs left", n)
-		}
-	})
-	t.Run("md5-refused-in-config", func(t *testing.T) {
-		l, _ := eapSides(t, ike.AuthEAPMD5, "x", "x")
-		l.tweak = func(c *ike.Connection) {
-			c.Local.Auth, c.Remote.Auth = ike.AuthEAPMD5, ike.AuthEAPMD5
-		}
-		cfg := l.config(t, addrR, 1, nil)
-		if _, err := ike.New(cfg); err == nil || !strings.Contains(err.Error(), "EAP-only authentication (RFC 5998)") {
-			t.Errorf("EAP-only with EAP-MD5 accepted: %v", err)
-		}
-	})
 }
