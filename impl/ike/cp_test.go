@@ -80,3 +80,27 @@ func TestVirtualIP(t *testing.T) {
 		}
 	})
 }
+
+// TestVirtualIPv6: an IPv6 virtual IP over an IPv4 IKE SA (CFG_REQUEST with
+// an empty INTERNAL_IP6_ADDRESS; the reply carries address and prefix
+// length, RFC 7296 section 3.15.1), and the IPv6 selectors narrowed to it.
+func TestVirtualIPv6(t *testing.T) {
+	p, err := pool.New("vpn6", "2001:db8:1::/120")
+	if err != nil {
+		t.Fatal(err)
+	}
+	l, r := left(), right()
+	l.lts, l.rts, l.vips = "dynamic", "2001:db8:2::/64", []netip.Addr{netip.IPv6Unspecified()}
+	r.lts, r.rts, r.pools = "2001:db8:2::/64", "dynamic", []*pool.Pool{p}
+	x := newRun(t, l, r)
+	a, b := x.converged(1)
+	if got := a.Children[0].LocalTS; len(got) != 1 || got[0] != "2001:db8:1::1/128" {
+		t.Errorf("initiator's local TS %v, want the VIP 2001:db8:1::1/128", got)
+	}
+	if got := b.Children[0].RemoteTS; len(got) != 1 || got[0] != "2001:db8:1::1/128" {
+		t.Errorf("responder's remote TS %v", got)
+	}
+	if ups := iketest.Find[ike.ChildUp](x.p.l); len(ups) != 1 || ups[0].VirtualIP.String() != "2001:db8:1::1" {
+		t.Errorf("ChildUp VirtualIP: %+v", ups)
+	}
+}
