@@ -203,6 +203,8 @@ func goCitations(rel string, data []byte) ([]Citation, error) {
 	f, err := parser.ParseFile(fset, rel, data, parser.ParseComments|parser.SkipObjectResolution)
 	var spans []span
 	if err == nil {
+		// The package clause and its doc comment.
+		spans = append(spans, span{1, fset.Position(f.Name.End()).Line, "package " + f.Name.Name})
 		for _, d := range f.Decls {
 			var s span
 			switch d := d.(type) {

@@ -199,6 +199,7 @@ func TestScanCitations(t *testing.T) {
 	write("impl/x/x.go", "package x\n\n// "+a+": cookies.\nfunc F() {}\n\ntype T struct{}\n\nfunc (t *T) M() {\n\t_ = 1 // "+b+" and "+b+"\n}\n\nvar v = 1 // "+c+"\n\nconst (\n\tk1 = 1\n\t// "+a+"\n\tk2 = 2\n)\n")
 	write("impl/x/x_test.go", "package x\n\nimport \"testing\"\n\nfunc TestF(t *testing.T) {\n\tt.Log(\""+a+"\")\n}\n")
 	write("features/f.feature", "Feature: f\n  "+c+"\n  Scenario: cookies\n    Then "+a+"\n")
+	write("impl/x/doc.go", "// Package x does "+b+".\npackage x\n")
 	write("spec/doc.go", "package spec // "+a+"\n")
 	write("impl/x/testdata/y.go", "package y // "+a+"\n")
 	write("README.md", a+"\n")
@@ -209,6 +210,7 @@ func TestScanCitations(t *testing.T) {
 	want := []Citation{
 		{c, "features/f.feature", 2, "Feature: f", true},
 		{a, "features/f.feature", 4, "Scenario: cookies", true},
+		{b, "impl/x/doc.go", 1, "package x", false},
 		{a, "impl/x/x.go", 3, "F", false},
 		{b, "impl/x/x.go", 9, "T.M", false},
 		{c, "impl/x/x.go", 12, "var v", false},
@@ -232,6 +234,7 @@ func TestScanCitations(t *testing.T) {
 	if status[a] != StatusImplemented || status[b] != StatusNotImpl || status[c] != StatusImplemented {
 		t.Errorf("statuses %q %q %q", status[a], status[b], status[c])
 	}
+	got = append(got[:2], got[3:]...) // without doc.go
 	rows = Trace(got[:3], nil)
 	for _, r := range rows {
 		status[r.Req.ID] = r.Status
