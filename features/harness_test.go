@@ -95,8 +95,15 @@ func (e end) config(peer netip.Addr, log *bytes.Buffer) (ike.Config, error) {
 	}, nil
 }
 
-// dataPlane models one end's installed Child SA pairs, by inbound SPI.
-type dataPlane struct{ pairs []ike.ChildUp }
+// dataPlane models one end's installed Child SA pairs, newest first, as
+// the driver contract of ike.ChildUp, ChildOutbound and ChildDown asks: the
+// outbound SA is the newest active pair's (a pair installed with
+// OutboundLater becomes active with its ChildOutbound), or the newest
+// pair's when none is active.
+type dataPlane struct {
+	pairs  []ike.ChildUp
+	active []bool // per pair
+}
 
 func (d *dataPlane) apply(a ike.Action) error {
 	switch x := a.(type) {
@@ -104,15 +111,38 @@ func (d *dataPlane) apply(a ike.Action) error {
 		if d.index(x.Child.SPIIn) >= 0 {
 			return fmt.Errorf("ChildUp for inbound SPI %08x, installed already", x.Child.SPIIn)
 		}
-		d.pairs = append(d.pairs, x)
+		d.pairs = slices.Insert(d.pairs, 0, x)
+		d.active = slices.Insert(d.active, 0, !x.OutboundLater)
+	case ike.ChildOutbound:
+		i := d.index(x.Child.SPIIn)
+		if i < 0 {
+			return fmt.Errorf("ChildOutbound for inbound SPI %08x, not installed", x.Child.SPIIn)
+		}
+		pair := d.pairs[i]
+		d.pairs = slices.Insert(slices.Delete(d.pairs, i, i+1), 0, pair)
+		d.active = slices.Insert(slices.Delete(d.active, i, i+1), 0, true)
 	case ike.ChildDown:
 		i := d.index(x.Child.SPIIn)
 		if i < 0 {
 			return fmt.Errorf("ChildDown for inbound SPI %08x, not installed", x.Child.SPIIn)
 		}
 		d.pairs = slices.Delete(d.pairs, i, i+1)
+		d.active = slices.Delete(d.active, i, i+1)
 	}
 	return nil
+}
+
+// outbound is the SPI the end sends its ESP traffic with (0: none).
+func (d *dataPlane) outbound() uint32 {
+	for i, p := range d.pairs {
+		if d.active[i] {
+			return p.Child.SPIOut
+		}
+	}
+	if len(d.pairs) > 0 {
+		return d.pairs[0].Child.SPIOut
+	}
+	return 0
 }
 
 func (d *dataPlane) index(in uint32) int {
@@ -130,6 +160,10 @@ type peers struct {
 	seen   [2]int
 	before [2]ike.SAInfo // the SAs when a step remembered them
 	err    error         // of the last command
+	// lost lists the ESP packets that an end sent on its outbound SA
+	// just before an event and that found no inbound SA at the peer just
+	// after it, while the peer still had Child SAs (RFC7296-2.8-9).
+	lost []string
 }
 
 func newPeers() *peers {
@@ -179,13 +213,33 @@ func (p *peers) sync() error {
 	return nil
 }
 
+// step runs one event (a command, a delivery, a clock tick) with an ESP
+// packet of each end in flight across it.
+func (p *peers) step(what string, f func()) error {
+	if err := p.sync(); err != nil {
+		return err
+	}
+	outs := [2]uint32{p.dp[0].outbound(), p.dp[1].outbound()}
+	f()
+	if err := p.sync(); err != nil {
+		return err
+	}
+	for i, spi := range outs {
+		peer := p.dp[1-i]
+		if spi != 0 && len(peer.pairs) > 0 && peer.index(spi) < 0 {
+			p.lost = append(p.lost, fmt.Sprintf("the %s sent ESP on SPI %08x before %s; the peer has no inbound SA %08x after it",
+				p.nodes[i].Name, spi, what, spi))
+		}
+	}
+	return nil
+}
+
 func (p *peers) do(i int, acts []ike.Action, err error) error {
 	p.err = err
 	if err != nil {
 		return fmt.Errorf("%s: %w", p.nodes[i].Name, err)
 	}
-	p.net.Do(p.nodes[i], acts)
-	return p.sync()
+	return p.step("a command", func() { p.net.Do(p.nodes[i], acts) })
 }
 
 func (p *peers) initiate() error {
@@ -200,8 +254,8 @@ func (p *peers) deliver(i int) error {
 	if i >= len(p.net.InFlight) {
 		return fmt.Errorf("no message %d in flight (%d are)", i, len(p.net.InFlight))
 	}
-	p.net.Deliver(i)
-	return p.sync()
+	what := "delivering " + p.net.InFlight[i].String()
+	return p.step(what, func() { p.net.Deliver(i) })
 }
 
 func (p *peers) flush() error {
@@ -220,7 +274,9 @@ func (p *peers) flush() error {
 // deferred deletes), delivering everything after each second.
 func (p *peers) settle() error {
 	for range settleSeconds {
-		p.net.Advance(time.Second)
+		if err := p.step("a clock tick", func() { p.net.Advance(time.Second) }); err != nil {
+			return err
+		}
 		if err := p.flush(); err != nil {
 			return err
 		}

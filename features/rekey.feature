@@ -7,13 +7,14 @@ Feature: Rekeying (RFC 7296 sections 1.3.2, 1.3.3, 2.8)
   Background:
     Given an initiator and a responder that share a pre-shared key
 
-  @RFC7296-1.3.3-1 @RFC7296-1.3-1
+  @RFC7296-1.3.3-1 @RFC7296-1.3-1 @RFC7296-2.8-9
   Scenario Outline: the <role> rekeys the Child SA
     Given an IKE SA with one Child SA between them
     When the <role> rekeys the Child SA
     And the network delivers every message
     Then the Child SA has new SPIs
     And each end holds 1 Child SA whose SPIs cross
+    And no ESP packet in flight was lost
     And the <role> sent "CREATE_CHILD_SA request <id> [ N(REKEY_SA) SA No TSi TSr ]"
 
     Examples: message IDs count per direction, from 0 in IKE_SA_INIT
@@ -28,6 +29,7 @@ Feature: Rekeying (RFC 7296 sections 1.3.2, 1.3.3, 2.8)
     And the network delivers every message
     Then the IKE SA has new SPIs
     And each end holds 1 Child SA whose SPIs cross
+    And no ESP packet in flight was lost
     And the <role> sent "CREATE_CHILD_SA request <id> [ SA No KE ]"
     And the <role> sent "INFORMATIONAL request <next> [ D ]"
 
@@ -45,15 +47,16 @@ Feature: Rekeying (RFC 7296 sections 1.3.2, 1.3.3, 2.8)
     And the network settles
     Then the Child SA has new SPIs
     And each end holds 1 Child SA whose SPIs cross
-    And one end closed the redundant Child SA of the lowest nonce
+    And the <closer> closed the redundant Child SA, created with the lowest nonce
+    And no ESP packet in flight was lost
     And nothing is left in flight
 
-    Examples:
-      | seed |
-      | 1    |
-      | 2    |
-      | 3    |
-      | 4    |
+    Examples: the seeds give the lowest nonce to either end
+      | seed | closer    |
+      | 1    | responder |
+      | 2    | initiator |
+      | 3    | responder |
+      | 4    | responder |
 
   @RFC7296-2.8.2-1 @RFC7296-2.25.2-1
   Scenario Outline: simultaneous IKE SA rekeys converge to one IKE SA (seed <seed>)
@@ -64,9 +67,13 @@ Feature: Rekeying (RFC 7296 sections 1.3.2, 1.3.3, 2.8)
     And the network settles
     Then the IKE SA has new SPIs
     And each end holds 1 Child SA whose SPIs cross
+    And the <closer> closed the redundant IKE SA, created with the lowest nonce
+    And no ESP packet in flight was lost
     And nothing is left in flight
 
-    Examples:
-      | seed |
-      | 1    |
-      | 2    |
+    Examples: the seeds give the lowest nonce to either end
+      | seed | closer    |
+      | 1    | initiator |
+      | 2    | initiator |
+      | 5    | responder |
+      | 6    | responder |

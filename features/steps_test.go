@@ -328,13 +328,20 @@ func initScenario(sc *godog.ScenarioContext) {
 		}
 		return nil
 	})
-	sc.Step(`^one end closed the redundant Child SA of the lowest nonce$`, func() error {
-		for i := range w.p.nodes {
-			if w.p.logged(i, "ours holds the lowest nonce") || w.p.logged(i, "the peer's holds the lowest nonce") {
-				return nil
-			}
+	sc.Step(`^the (initiator|responder) closed the redundant (Child|IKE) SA, created with the lowest nonce$`, func(role, which string) error {
+		i := roleIndex(role)
+		ours := "simultaneous " + which + " SA rekey: ours holds the lowest nonce"
+		theirs := "simultaneous " + which + " SA rekey: the peer's holds the lowest nonce"
+		if !w.p.logged(i, ours) || !w.p.logged(1-i, theirs) {
+			return fmt.Errorf("want %q at the %s and %q at its peer", ours, role, theirs)
 		}
-		return errors.New("no end logged a collision decided by the lowest nonce")
+		return nil
+	})
+	sc.Step(`^no ESP packet in flight was lost$`, func() error {
+		if len(w.p.lost) > 0 {
+			return errors.New(strings.Join(w.p.lost, "\n"))
+		}
+		return nil
 	})
 	sc.Step(`^nothing is left in flight$`, func() error {
 		if n := len(w.p.net.InFlight); n != 0 {
