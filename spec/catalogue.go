@@ -99,10 +99,17 @@ func WriteCatalogue(rfcDir, outDir string) ([]string, error) {
 	if err != nil {
 		return nil, err
 	}
+	return writeFiles(outDir, "rfc*.tsv", files)
+}
+
+// writeFiles writes generated files into outDir, removes the files there
+// that match pattern but are not among them, and returns the names
+// written, sorted.
+func writeFiles(outDir, pattern string, files map[string][]byte) ([]string, error) {
 	if err := os.MkdirAll(outDir, 0o755); err != nil {
 		return nil, fmt.Errorf("spec: %w", err)
 	}
-	old, _ := filepath.Glob(filepath.Join(outDir, "rfc*.tsv"))
+	old, _ := filepath.Glob(filepath.Join(outDir, pattern))
 	for _, p := range old {
 		if _, ok := files[filepath.Base(p)]; !ok {
 			if err := os.Remove(p); err != nil {

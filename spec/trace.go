@@ -407,26 +407,5 @@ func WriteTrace(root, outDir string) ([]string, error) {
 	if err != nil {
 		return nil, err
 	}
-	if err := os.MkdirAll(outDir, 0o755); err != nil {
-		return nil, fmt.Errorf("spec: %w", err)
-	}
-	old, _ := filepath.Glob(filepath.Join(outDir, "rfc*.md"))
-	for _, p := range old {
-		if _, ok := files[filepath.Base(p)]; !ok {
-			if err := os.Remove(p); err != nil {
-				return nil, fmt.Errorf("spec: %w", err)
-			}
-		}
-	}
-	names := make([]string, 0, len(files))
-	for name := range files {
-		names = append(names, name)
-	}
-	sort.Strings(names)
-	for _, name := range names {
-		if err := os.WriteFile(filepath.Join(outDir, name), files[name], 0o644); err != nil {
-			return nil, fmt.Errorf("spec: %w", err)
-		}
-	}
-	return names, nil
+	return writeFiles(outDir, "rfc*.md", files)
 }

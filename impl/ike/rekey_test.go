@@ -304,18 +304,60 @@ func TestCreateChildSA(t *testing.T) {
 	}
 }
 
+// rekeyCase is one scenario of TestChildRekey or TestIKERekey.
+type rekeyCase struct {
+	name     string
+	children int // Child SAs at the end; -1: no IKE SA is left
+	script   func(x *run)
+	setup    func(l, r *side)
+}
+
+// runRekeyCases runs each case from one established pair (collision cases
+// with 8 seeds, so that either end holds the lowest nonce), checks that
+// the ends converged, then check; for the case named "collision" it fails
+// unless both outcomes of the nonce comparison occurred.
+func runRekeyCases(t *testing.T, cases []rekeyCase, check func(t *testing.T, x *run, before, after ike.SAInfo, c rekeyCase)) {
+	for _, c := range cases {
+		won := map[string]bool{}
+		seeds := []uint64{0}
+		if strings.HasPrefix(c.name, "collision") {
+			seeds = []uint64{1, 2, 3, 4, 5, 6, 7, 8}
+		}
+		for _, seed := range seeds {
+			t.Run(fmt.Sprintf("%s/seed%d", c.name, seed), func(t *testing.T) {
+				l, r := left(), right()
+				l.seed, r.seed = seed*2+1, seed*2+2
+				if c.setup != nil {
+					c.setup(&l, &r)
+				}
+				x := newRun(t, l, r)
+				before, _ := x.converged(1)
+				c.script(x)
+				if c.children < 0 {
+					x.gone()
+					return
+				}
+				a, _ := x.converged(c.children)
+				for _, w := range []string{"ours holds the lowest nonce", "the peer's holds the lowest nonce"} {
+					if strings.Contains(x.p.logL.String(), w) {
+						won[w] = true
+					}
+				}
+				check(t, x, before, a, c)
+			})
+		}
+		if c.name == "collision" && len(won) < 2 {
+			t.Errorf("%s: over %d seeds the collision went only one way: %v", c.name, len(seeds), won)
+		}
+	}
+}
+
 // TestChildRekey covers the rekey of a Child SA and its collisions, named
 // after strongSwan's child_rekey suite (src/libcharon/tests/suites/
 // test_child_rekey.c) and RFC 7296 sections 2.8.1 and 2.25.1. Collision
 // cases run with several seeds, so that either end holds the lowest nonce.
 func TestChildRekey(t *testing.T) {
-	type tc struct {
-		name     string
-		children int // Child SAs at the end; -1: no IKE SA is left
-		script   func(x *run)
-		setup    func(l, r *side)
-	}
-	cases := []tc{
+	cases := []rekeyCase{
 		{"regular", 1, func(x *run) { x.rekeyChild(x.p.l); x.flush() }, nil},
 		{"regular_responder", 1, func(x *run) { x.rekeyChild(x.p.r); x.flush() }, nil},
 		{"regular_twice", 1, func(x *run) { x.rekeyChild(x.p.l); x.flush(); x.rekeyChild(x.p.r); x.flush() }, nil},
@@ -466,54 +508,18 @@ func TestChildRekey(t *testing.T) {
 			x.settle(30*time.Second, time.Second)
 		}, nil},
 	}
-	for _, c := range cases {
-		won := map[string]bool{}
-		seeds := []uint64{0}
-		if strings.HasPrefix(c.name, "collision") {
-			seeds = []uint64{1, 2, 3, 4, 5, 6, 7, 8}
+	runRekeyCases(t, cases, func(t *testing.T, x *run, before, a ike.SAInfo, c rekeyCase) {
+		if c.children > 0 && childIn(a) == childIn(before) {
+			t.Errorf("the Child SA was not rekeyed: still %08x", childIn(a))
 		}
-		for _, seed := range seeds {
-			t.Run(fmt.Sprintf("%s/seed%d", c.name, seed), func(t *testing.T) {
-				l, r := left(), right()
-				l.seed, r.seed = seed*2+1, seed*2+2
-				if c.setup != nil {
-					c.setup(&l, &r)
-				}
-				x := newRun(t, l, r)
-				before, _ := x.converged(1)
-				c.script(x)
-				if c.children < 0 {
-					x.gone()
-					return
-				}
-				a, _ := x.converged(c.children)
-				if c.children > 0 && childIn(a) == childIn(before) {
-					t.Errorf("the Child SA was not rekeyed: still %08x", childIn(a))
-				}
-				for _, w := range []string{"ours holds the lowest nonce", "the peer's holds the lowest nonce"} {
-					if strings.Contains(x.p.logL.String(), w) {
-						won["left: "+w] = true
-					}
-				}
-				t.Logf("%d ESP packets checked in flight", x.sent)
-			})
-		}
-		if c.name == "collision" && len(won) < 2 {
-			t.Errorf("%s: over %d seeds the collision went only one way: %v", c.name, len(seeds), won)
-		}
-	}
+		t.Logf("%d ESP packets checked in flight", x.sent)
+	})
 }
 
 // TestIKERekey covers the rekey of the IKE SA (RFC 7296 sections 1.3.2,
 // 2.8.2, 2.18, 2.25.2), named after strongSwan's ike_rekey suite.
 func TestIKERekey(t *testing.T) {
-	type tc struct {
-		name     string
-		children int // -1: no IKE SA is left
-		script   func(x *run)
-		setup    func(l, r *side)
-	}
-	cases := []tc{
+	cases := []rekeyCase{
 		{"regular", 1, func(x *run) { x.rekeyIKE(x.p.l); x.flush() }, nil},
 		{"regular_responder", 1, func(x *run) { x.rekeyIKE(x.p.r); x.flush() }, nil},
 		{"regular_then_child", 1, func(x *run) {
@@ -599,44 +605,13 @@ func TestIKERekey(t *testing.T) {
 			x.settle(3*time.Minute, time.Second)
 		}, nil},
 	}
-	for _, c := range cases {
-		won := map[string]bool{}
-		seeds := []uint64{0}
-		if strings.HasPrefix(c.name, "collision") {
-			seeds = []uint64{1, 2, 3, 4, 5, 6, 7, 8}
+	runRekeyCases(t, cases, func(t *testing.T, x *run, before, a ike.SAInfo, c rekeyCase) {
+		if a.SPIi == before.SPIi && a.SPIr == before.SPIr {
+			t.Errorf("the IKE SA was not rekeyed")
 		}
-		for _, seed := range seeds {
-			t.Run(fmt.Sprintf("%s/seed%d", c.name, seed), func(t *testing.T) {
-				l, r := left(), right()
-				l.seed, r.seed = seed*2+1, seed*2+2
-				if c.setup != nil {
-					c.setup(&l, &r)
-				}
-				x := newRun(t, l, r)
-				before, _ := x.converged(1)
-				c.script(x)
-				if c.children < 0 {
-					x.gone()
-					return
-				}
-				a, _ := x.converged(c.children)
-				if a.SPIi == before.SPIi && a.SPIr == before.SPIr {
-					t.Errorf("the IKE SA was not rekeyed")
-				}
-				if strings.Contains(x.p.logL.String(), "ours holds the lowest nonce") {
-					won["left lost"] = true
-				}
-				if strings.Contains(x.p.logL.String(), "the peer's holds the lowest nonce") {
-					won["left won"] = true
-				}
-				t.Logf("%d ESP packets checked in flight; IKE SA %016x_i %016x_r -> %016x_i %016x_r", x.sent,
-					before.SPIi, before.SPIr, a.SPIi, a.SPIr)
-			})
-		}
-		if c.name == "collision" && len(won) < 2 {
-			t.Errorf("%s: over %d seeds the collision went only one way: %v", c.name, len(seeds), won)
-		}
-	}
+		t.Logf("%d ESP packets checked in flight; IKE SA %016x_i %016x_r -> %016x_i %016x_r", x.sent,
+			before.SPIi, before.SPIr, a.SPIi, a.SPIr)
+	})
 }
 
 // TestRekeyLifetimes: with short lifetimes on one side (then on the

@@ -650,30 +650,42 @@ func child(s *section) (*ike.Child, error) {
 // identities it belongs to.
 func eapSecret(s *section) (ike.EAPSecret, error) {
 	var sec ike.EAPSecret
-	var key *setting
-	for _, k := range s.keys {
-		switch {
-		case k.name == "id" || strings.HasPrefix(k.name, "id-"):
-			if id := eapIdentity(k.value); id != "%any" && id != "" {
-				sec.IDs = append(sec.IDs, id)
-			}
-		case k.name == "secret":
-			key = k
-		default:
-			return sec, secretLevel.badKey(s, k)
+	ids, key, err := secretSettings(s, "no secret")
+	if err != nil {
+		return sec, err
+	}
+	for _, k := range ids {
+		if id := eapIdentity(k.value); id != "%any" && id != "" {
+			sec.IDs = append(sec.IDs, id)
 		}
 	}
-	if len(s.sections) > 0 {
-		return sec, secretLevel.badSection(s, s.sections[0])
-	}
-	if key == nil {
-		return sec, errAt(s.pos, s.path, "no secret")
-	}
-	var err error
 	if sec.Secret, err = parseSecret(key.value); err != nil {
 		return sec, valueErr(key, err)
 	}
 	return sec, nil
+}
+
+// secretSettings reads the keys of a secrets.<name> section: its id and
+// id-<suffix> settings and its secret, which must be there (noSecret says
+// so otherwise).
+func secretSettings(s *section, noSecret string) (ids []*setting, key *setting, err error) {
+	for _, k := range s.keys {
+		switch {
+		case k.name == "id" || strings.HasPrefix(k.name, "id-"):
+			ids = append(ids, k)
+		case k.name == "secret":
+			key = k
+		default:
+			return nil, nil, secretLevel.badKey(s, k)
+		}
+	}
+	if len(s.sections) > 0 {
+		return nil, nil, secretLevel.badSection(s, s.sections[0])
+	}
+	if key == nil {
+		return nil, nil, errAt(s.pos, s.path, "%s", noSecret)
+	}
+	return ids, key, nil
 }
 
 // secret reads secrets.<name>; IKE pre-shared keys ("ike" sections), EAP
@@ -683,30 +695,19 @@ func secret(s *section) (ike.Secret, error) {
 	if !strings.HasPrefix(s.name, "ike") {
 		return sec, errAt(s.pos, s.path, "secret type %q is not supported (ike sections: pre-shared keys; eap sections: EAP passwords)", s.name)
 	}
-	var key *setting
-	for _, k := range s.keys {
-		switch {
-		case k.name == "id" || strings.HasPrefix(k.name, "id-"):
-			id, err := ike.ParseIdentity(k.value)
-			if err != nil {
-				return sec, valueErr(k, err)
-			}
-			if !id.IsZero() {
-				sec.IDs = append(sec.IDs, id)
-			}
-		case k.name == "secret":
-			key = k
-		default:
-			return sec, secretLevel.badKey(s, k)
+	ids, key, err := secretSettings(s, "no secret key")
+	if err != nil {
+		return sec, err
+	}
+	for _, k := range ids {
+		id, err := ike.ParseIdentity(k.value)
+		if err != nil {
+			return sec, valueErr(k, err)
+		}
+		if !id.IsZero() {
+			sec.IDs = append(sec.IDs, id)
 		}
 	}
-	if len(s.sections) > 0 {
-		return sec, secretLevel.badSection(s, s.sections[0])
-	}
-	if key == nil {
-		return sec, errAt(s.pos, s.path, "no secret key")
-	}
-	var err error
 	if sec.Key, err = parseSecret(key.value); err != nil {
 		return sec, valueErr(key, err)
 	}
