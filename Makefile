@@ -82,8 +82,9 @@ interop: deps
 
 # docs/rfc-trace (requirement -> code -> tests -> status) regenerated from
 # spec/catalogue, the requirement IDs cited in .go and .feature files and
-# spec/status.tsv; then every cited ID checked against the catalogue, the
-# overrides validated and the generated files compared with a fresh run.
+# spec/status (status, paraphrase and detail of every row); then every cited ID
+# checked against the catalogue, spec/status validated and the generated files
+# compared with a fresh run.
 trace:
 	$(GO) run ./spec/cmd/rfctrace -root . -out docs/rfc-trace
-	$(GO) test -count=1 -run 'TestCodeReferencesExist|TestStatusTSV|TestTraceUpToDate' -v ./spec
+	$(GO) test -count=1 -run 'TestCodeReferencesExist|TestStatusFiles|TestTraceUpToDate' -v ./spec

@@ -111,7 +111,7 @@ func TestCatalogueWellFormed(t *testing.T) {
 			t.Errorf("%s: keyword %q is not a BCP 14 keyword", r.ID, r.Keyword)
 		}
 		if keyword(r.Text) != r.Keyword {
-			t.Errorf("%s: keyword %q, but the first keyword of the text is %q", r.ID, r.Keyword, keyword(r.Text))
+			t.Errorf("%s: keyword %q, but the strongest keyword of the text is %q", r.ID, r.Keyword, keyword(r.Text))
 		}
 		if r.Text != collapse(r.Text) || r.Text == "" {
 			t.Errorf("%s: text is not whitespace-collapsed: %q", r.ID, r.Text)

@@ -16,7 +16,7 @@ type Requirement struct {
 	Section string // "2.6", "3.3.1", "A", "A.1", "A2.1"
 	N       int    // 1-based position among the section's requirements
 	Title   string // section title, "IKE SA SPIs and Cookies"
-	Keyword string // first BCP 14 keyword: "MUST", "MUST NOT", "SHOULD", ...
+	Keyword string // strongest BCP 14 keyword: "MUST", "MUST NOT", "SHOULD", ...
 	Text    string // the whole sentence, whitespace collapsed
 }
 
@@ -430,11 +430,35 @@ func endsSentenceAt(s string, i int) bool {
 	return !abbreviations[strings.ToLower(w)]
 }
 
-// keyword returns the first BCP 14 keyword of a sentence, "" if none.
+// keyword returns the strongest BCP 14 keyword of a sentence (the first
+// one among equals), "" if none. Strength: MUST NOT, SHALL NOT, MUST, SHALL,
+// REQUIRED (absolute) > SHOULD NOT, NOT RECOMMENDED > SHOULD, RECOMMENDED >
+// MAY, OPTIONAL.
 func keyword(sentence string) string {
-	m := keywordRE.FindString(sentence)
-	if m == "" {
-		return ""
+	best, bestRank := "", 0
+	for _, m := range keywordRE.FindAllString(sentence, -1) {
+		k := strings.Join(strings.Fields(m), " ")
+		if r := KeywordStrength(k); r > bestRank {
+			best, bestRank = k, r
+		}
 	}
-	return strings.Join(strings.Fields(m), " ")
+	return best
+}
+
+// KeywordStrength ranks a BCP 14 keyword: 4 for the absolute requirements
+// and prohibitions (MUST, MUST NOT, REQUIRED, SHALL, SHALL NOT), 3 for SHOULD
+// NOT and NOT RECOMMENDED, 2 for SHOULD and RECOMMENDED, 1 for MAY and
+// OPTIONAL, 0 for anything else.
+func KeywordStrength(k string) int {
+	switch k {
+	case "MUST", "MUST NOT", "REQUIRED", "SHALL", "SHALL NOT":
+		return 4
+	case "SHOULD NOT", "NOT RECOMMENDED":
+		return 3
+	case "SHOULD", "RECOMMENDED":
+		return 2
+	case "MAY", "OPTIONAL":
+		return 1
+	}
+	return 0
 }

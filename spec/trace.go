@@ -32,86 +32,13 @@ type Citation struct {
 	Test bool
 }
 
-// Trace statuses. The first four are computed from the citations; the last
-// two come only from spec/status.tsv and carry a reason.
-const (
-	StatusImplemented   = "implemented"
-	StatusUntested      = "implemented, untested"
-	StatusTested        = "tested"
-	StatusNotTraced     = "not traced"
-	StatusNotApplicable = "not applicable"
-	StatusNotImpl       = "not implemented"
-)
-
-// StatusTSVHeader is the first line of spec/status.tsv.
-const StatusTSVHeader = "id\tstatus\treason"
-
-// Override is one row of spec/status.tsv: a status set by hand, with its
-// reason.
-type Override struct {
-	ID     string
-	Status string // StatusNotApplicable or StatusNotImpl
-	Reason string
-	Line   int // line in status.tsv
-}
-
 // IsMustClass reports whether keyword is an absolute requirement or
 // prohibition of BCP 14: MUST, MUST NOT, REQUIRED, SHALL, SHALL NOT.
-func IsMustClass(keyword string) bool {
-	switch keyword {
-	case "MUST", "MUST NOT", "REQUIRED", "SHALL", "SHALL NOT":
-		return true
-	}
-	return false
-}
+func IsMustClass(keyword string) bool { return KeywordStrength(keyword) == 4 }
 
 // keywordOrder is the order of the keywords in the summary tables.
 var keywordOrder = []string{"MUST", "MUST NOT", "REQUIRED", "SHALL", "SHALL NOT",
 	"SHOULD", "SHOULD NOT", "RECOMMENDED", "NOT RECOMMENDED", "MAY", "OPTIONAL"}
-
-// ParseStatusTSV parses spec/status.tsv (name is used in errors). Every row
-// must name a requirement of the catalogue once, a status "not applicable" or
-// "not implemented", and a reason. Errors carry name:line.
-func ParseStatusTSV(name string, data []byte) ([]Override, error) {
-	text := strings.ReplaceAll(string(data), "\r\n", "\n")
-	lines := strings.Split(strings.TrimSuffix(text, "\n"), "\n")
-	if len(lines) == 0 || lines[0] != StatusTSVHeader {
-		return nil, fmt.Errorf("spec: %s:1: first line is not the header %q", name, StatusTSVHeader)
-	}
-	var out []Override
-	seen := map[string]int{}
-	var errs []string
-	for i, l := range lines[1:] {
-		n := i + 2
-		if strings.TrimSpace(l) == "" || strings.HasPrefix(l, "#") {
-			continue
-		}
-		f := strings.Split(l, "\t")
-		if len(f) != 3 {
-			errs = append(errs, fmt.Sprintf("spec: %s:%d: %d columns, want 3 (id, status, reason)", name, n, len(f)))
-			continue
-		}
-		o := Override{ID: strings.TrimSpace(f[0]), Status: strings.TrimSpace(f[1]), Reason: strings.TrimSpace(f[2]), Line: n}
-		if _, ok := Lookup(o.ID); !ok {
-			errs = append(errs, fmt.Sprintf("spec: %s:%d: %s is not in the catalogue", name, n, o.ID))
-		}
-		if o.Status != StatusNotApplicable && o.Status != StatusNotImpl {
-			errs = append(errs, fmt.Sprintf("spec: %s:%d: status %q, want %q or %q", name, n, o.Status, StatusNotApplicable, StatusNotImpl))
-		}
-		if o.Reason == "" {
-			errs = append(errs, fmt.Sprintf("spec: %s:%d: %s has no reason", name, n, o.ID))
-		}
-		if prev, dup := seen[o.ID]; dup {
-			errs = append(errs, fmt.Sprintf("spec: %s:%d: %s already has a row at line %d", name, n, o.ID, prev))
-		}
-		seen[o.ID] = n
-		out = append(out, o)
-	}
-	if len(errs) > 0 {
-		return nil, fmt.Errorf("%s", strings.Join(errs, "\n"))
-	}
-	return out, nil
-}
 
 // ScanCitations walks the repository under root for .go and .feature files
 // and returns every requirement ID they cite, sorted by file and line. It
@@ -329,18 +256,21 @@ func featureCitations(rel string, data []byte) []Citation {
 
 // TraceRow is one requirement of the trace.
 type TraceRow struct {
-	Req    Requirement
-	Code   []Citation
-	Tests  []Citation
-	Status string // one of the Status constants
-	Reason string // for an override
+	Req   Requirement
+	Code  []Citation
+	Tests []Citation
+	// Status, Paraphrase and Detail come from the requirement's row in
+	// spec/status (Status is StatusMissing when it has none).
+	Status, Paraphrase, Detail string
 }
 
-// Trace computes the trace of every catalogued requirement from the
-// citations and the overrides (which win over the computed status). Citations
-// of IDs that are not in the catalogue are ignored here;
-// TestCodeReferencesExist reports them.
-func Trace(cites []Citation, overrides []Override) []TraceRow {
+// Tested reports whether a test cites the requirement.
+func (r TraceRow) Tested() bool { return len(r.Tests) > 0 }
+
+// Trace joins every catalogued requirement with its citations and its
+// status row. Citations of IDs that are not in the catalogue are ignored
+// here; TestCodeReferencesExist reports them.
+func Trace(cites []Citation, status []StatusRow) []TraceRow {
 	code := map[string][]Citation{}
 	tests := map[string][]Citation{}
 	for _, c := range cites {
@@ -350,45 +280,28 @@ func Trace(cites []Citation, overrides []Override) []TraceRow {
 			code[c.ID] = append(code[c.ID], c)
 		}
 	}
-	ov := map[string]Override{}
-	for _, o := range overrides {
-		ov[o.ID] = o
+	st := map[string]StatusRow{}
+	for _, s := range status {
+		st[s.ID] = s
 	}
 	all := All()
 	rows := make([]TraceRow, 0, len(all))
 	for _, r := range all {
-		row := TraceRow{Req: r, Code: code[r.ID], Tests: tests[r.ID]}
-		switch {
-		case len(row.Code) > 0 && len(row.Tests) > 0:
-			row.Status = StatusImplemented
-		case len(row.Code) > 0:
-			row.Status = StatusUntested
-		case len(row.Tests) > 0:
-			row.Status = StatusTested
-		default:
-			row.Status = StatusNotTraced
-		}
-		if o, ok := ov[r.ID]; ok {
-			row.Status, row.Reason = o.Status, o.Reason
+		row := TraceRow{Req: r, Code: code[r.ID], Tests: tests[r.ID], Status: StatusMissing}
+		if s, ok := st[r.ID]; ok {
+			row.Status, row.Paraphrase, row.Detail = s.Status, s.Paraphrase, s.Detail
 		}
 		rows = append(rows, row)
 	}
 	return rows
 }
 
-// StatusFile is the override file, relative to the repository root.
-const StatusFile = "spec/status.tsv"
-
 // GenerateTrace scans the repository under root and returns the files of
 // docs/rfc-trace keyed by name: README.md, untested-must.md and one
 // rfcNNNN.md per catalogued RFC. The output depends only on the repository's
 // content: it is sorted and carries no timestamps.
 func GenerateTrace(root string) (map[string][]byte, error) {
-	data, err := os.ReadFile(filepath.Join(root, filepath.FromSlash(StatusFile)))
-	if err != nil {
-		return nil, fmt.Errorf("spec: %w", err)
-	}
-	overrides, err := ParseStatusTSV(StatusFile, data)
+	status, err := LoadStatus(root)
 	if err != nil {
 		return nil, err
 	}
@@ -396,7 +309,7 @@ func GenerateTrace(root string) (map[string][]byte, error) {
 	if err != nil {
 		return nil, err
 	}
-	return renderTrace(Trace(cites, overrides), len(overrides)), nil
+	return renderTrace(Trace(cites, status)), nil
 }
 
 // WriteTrace writes the files of GenerateTrace(root) into outDir and removes

@@ -124,61 +124,95 @@ func TestTraceDeterministic(t *testing.T) {
 	}
 }
 
-// TestStatusTSV keeps spec/status.tsv valid: every row names a catalogued
-// requirement once, with a known status and a reason.
-func TestStatusTSV(t *testing.T) {
+// TestStatusFiles keeps spec/status true: every catalogue row has exactly
+// one status row, in catalogue order, with a known status, a paraphrase and a
+// detail; an implemented row names code that exists; a requirement that
+// non-test code cites is not "not applicable".
+func TestStatusFiles(t *testing.T) {
 	root := repoRoot(t)
-	data, err := os.ReadFile(filepath.Join(root, filepath.FromSlash(StatusFile)))
-	if err != nil {
-		t.Fatal(err)
-	}
-	rows, err := ParseStatusTSV(StatusFile, data)
+	rows, err := LoadStatus(root)
 	if err != nil {
 		for _, l := range strings.Split(err.Error(), "\n") {
 			t.Error(l)
 		}
 		return
 	}
-	// A requirement the code cites as what it does cannot be "not
-	// applicable" at the same time: one of the two claims is wrong.
 	cites, err := ScanCitations(root)
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, o := range rows {
-		if o.Status != StatusNotApplicable {
-			continue
-		}
-		for _, c := range cites {
-			if c.ID == o.ID && !c.Test {
-				t.Errorf("spec: %s:%d: %s is %q but %s:%d cites it", StatusFile, o.Line, o.ID, o.Status, c.File, c.Line)
-			}
-		}
+	for _, e := range CheckStatus(root, rows, cites) {
+		t.Error(e)
 	}
-	t.Logf("%d rows", len(rows))
+	n := map[string]int{}
+	for _, r := range rows {
+		n[r.Status]++
+	}
+	t.Logf("%d status rows: %v", len(rows), n)
 }
 
-func TestParseStatusTSVErrors(t *testing.T) {
+func TestParseStatusFileErrors(t *testing.T) {
 	id := "RFC7296" + "-2.6-4"
+	h := StatusHeader + "\n"
 	tests := []struct {
 		name, data, want string
 	}{
-		{"header", "id\tstatus\n", "spec: status.tsv:1: first line is not the header"},
-		{"columns", StatusTSVHeader + "\n" + id + "\tnot applicable\n", "spec: status.tsv:2: 2 columns, want 3"},
-		{"unknown ID", StatusTSVHeader + "\n" + "RFC7296" + "-2.6-999\tnot applicable\tx\n", "spec: status.tsv:2: " + "RFC7296" + "-2.6-999 is not in the catalogue"},
-		{"status", StatusTSVHeader + "\n" + id + "\tdone\tx\n", `spec: status.tsv:2: status "done"`},
-		{"reason", StatusTSVHeader + "\n\n" + id + "\tnot implemented\t \n", "spec: status.tsv:3: " + id + " has no reason"},
-		{"duplicate", StatusTSVHeader + "\n" + id + "\tnot implemented\tx\n" + id + "\tnot applicable\ty\n", "spec: status.tsv:3: " + id + " already has a row at line 2"},
+		{"header", "id\tstatus\n", "spec: f.tsv:1: first line is not the header"},
+		{"columns", h + id + "\tnot applicable\tx\n", "spec: f.tsv:2: 3 columns, want 4"},
+		{"unknown ID", h + "RFC7296" + "-2.6-999\tnot applicable\tp\tx\n", "spec: f.tsv:2: " + "RFC7296" + "-2.6-999 is not in the catalogue"},
+		{"status", h + id + "\tdone\tp\tx\n", `spec: f.tsv:2: status "done"`},
+		{"paraphrase", h + id + "\tnot implemented\t \tx\n", "spec: f.tsv:2: " + id + " has no paraphrase"},
+		{"detail", h + id + "\tnot implemented\tp\t \n", "spec: f.tsv:2: " + id + " has no detail"},
+		{"empty line", h + "\n" + id + "\tnot implemented\tp\tx\n", "spec: f.tsv:2: empty line"},
+		{"duplicate", h + id + "\tnot implemented\tp\tx\n" + id + "\tnot applicable\tp\ty\n", "spec: f.tsv:3: " + id + " already has a row at line 2"},
 	}
 	for _, tc := range tests {
-		_, err := ParseStatusTSV("status.tsv", []byte(tc.data))
+		_, err := ParseStatusFile("f.tsv", []byte(tc.data))
 		if err == nil || !strings.Contains(err.Error(), tc.want) {
 			t.Errorf("%s: error %v, want it to contain %q", tc.name, err, tc.want)
 		}
 	}
-	rows, err := ParseStatusTSV("status.tsv", []byte(StatusTSVHeader+"\n# a comment\n"+id+"\tnot applicable\tno cookies here\n"))
-	if err != nil || len(rows) != 1 || rows[0].Line != 3 || rows[0].Reason != "no cookies here" {
+	rows, err := ParseStatusFile("f.tsv", []byte(h+id+"\tnot applicable\tcookies\tno cookies here\n"))
+	if err != nil || len(rows) != 1 || rows[0].Line != 2 || rows[0].Detail != "no cookies here" || rows[0].Paraphrase != "cookies" {
 		t.Errorf("good file: %+v, %v", rows, err)
+	}
+}
+
+// TestCheckRefs: the references of an implemented row must name existing
+// files and declared identifiers.
+func TestCheckRefs(t *testing.T) {
+	root := t.TempDir()
+	if err := os.MkdirAll(filepath.Join(root, "p"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	src := "package p\n\ntype T struct{ F int }\n\nfunc (T) M() {}\n\nfunc G() {}\n\nvar V, W = 1, 2\n\nconst C = 1\n"
+	if err := os.WriteFile(filepath.Join(root, "p", "p.go"), []byte(src), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	row := func(d string) []StatusRow {
+		return []StatusRow{{ID: "x", Status: StatusImplemented, Detail: d, File: "f.tsv", Line: 2}}
+	}
+	for _, good := range []string{"p", "p/p.go", "p/p.go#G", "p#T.M, p/p.go#W; a note, with a comma", "p#C, p#T.F"} {
+		if errs := CheckRefs(root, row(good)); len(errs) != 0 {
+			t.Errorf("%q: %v", good, errs)
+		}
+	}
+	for bad, want := range map[string]string{
+		"q":            "no file or directory q",
+		"p/p.go#H":     "p/p.go declares no H",
+		"p#T.N":        "p declares no N",
+		"p/p.go#G()":   "is not path or path#Identifier",
+		"; only notes": "names no code",
+		"../p":         "no file or directory",
+	} {
+		errs := CheckRefs(root, row(bad))
+		if len(errs) == 0 || !strings.Contains(errs[0].Error(), want) {
+			t.Errorf("%q: errors %v, want %q", bad, errs, want)
+		}
+	}
+	// Only implemented rows name code.
+	if errs := CheckRefs(root, []StatusRow{{ID: "x", Status: StatusNotImpl, Detail: "q"}}); len(errs) != 0 {
+		t.Errorf("not implemented row checked: %v", errs)
 	}
 }
 
@@ -226,27 +260,21 @@ func TestScanCitations(t *testing.T) {
 		}
 	}
 
-	rows := Trace(got, []Override{{ID: b, Status: StatusNotImpl, Reason: "r"}})
-	status := map[string]string{}
+	rows := Trace(got, []StatusRow{{ID: b, Status: StatusNotImpl, Paraphrase: "p", Detail: "r"}})
 	for _, r := range rows {
-		status[r.Req.ID] = r.Status
-	}
-	if status[a] != StatusImplemented || status[b] != StatusNotImpl || status[c] != StatusImplemented {
-		t.Errorf("statuses %q %q %q", status[a], status[b], status[c])
-	}
-	got = append(got[:2], got[3:]...) // without doc.go
-	rows = Trace(got[:3], nil)
-	for _, r := range rows {
-		status[r.Req.ID] = r.Status
-	}
-	if status[a] != StatusImplemented || status[b] != StatusNotTraced || status[c] != StatusTested {
-		t.Errorf("statuses %q %q %q", status[a], status[b], status[c])
-	}
-	rows = Trace(got[2:5], nil)
-	for _, r := range rows {
-		status[r.Req.ID] = r.Status
-	}
-	if status[a] != StatusUntested {
-		t.Errorf("status %q", status[a])
+		switch r.Req.ID {
+		case a:
+			if r.Status != StatusMissing || len(r.Code) != 2 || len(r.Tests) != 2 || !r.Tested() {
+				t.Errorf("%s: %+v", a, r)
+			}
+		case b:
+			if r.Status != StatusNotImpl || r.Detail != "r" || len(r.Code) != 2 || r.Tested() {
+				t.Errorf("%s: %+v", b, r)
+			}
+		case c:
+			if r.Status != StatusMissing || len(r.Code) != 1 || len(r.Tests) != 1 {
+				t.Errorf("%s: %+v", c, r)
+			}
+		}
 	}
 }

@@ -45,44 +45,72 @@ func refs(cs []Citation) string {
 	return strings.Join(parts, "<br>")
 }
 
+// statusCell renders the status with its detail; an implemented row's
+// references become links.
 func statusCell(r TraceRow) string {
-	if r.Reason != "" {
-		return cell(r.Status + ": " + r.Reason)
+	switch r.Status {
+	case StatusMissing:
+		return "**" + r.Status + "**"
+	case StatusImplemented:
+		refs, note := SplitRefs(r.Detail)
+		parts := make([]string, len(refs))
+		for i, ref := range refs {
+			path, _, _ := strings.Cut(ref, "#")
+			parts[i] = fmt.Sprintf("[%s](../../%s)", cell(ref), path)
+		}
+		out := r.Status + ": " + strings.Join(parts, ", ")
+		if note != "" {
+			out += "; " + cell(note)
+		}
+		return out
 	}
-	return r.Status
+	return cell(r.Status + ": " + r.Detail)
+}
+
+// requirementCell is our paraphrase (the sentence, shortened, while a row
+// has none).
+func requirementCell(r TraceRow) string {
+	if r.Paraphrase != "" {
+		return cell(r.Paraphrase)
+	}
+	return cell(shorten(r.Req.Text))
 }
 
 // counts is one line of a summary table.
 type counts struct {
-	reqs, code, tests  int
-	byStatus           map[string]int
-	must, mustTested   int
-	mustUntestedListed int
+	reqs, code, tests int
+	byStatus          map[string]int
+	testedByStatus    map[string]int
+	must, mustTested  int
+	mustByStatus      map[string]int
+	mustTestedBy      map[string]int
 }
 
 func (c *counts) add(r TraceRow) {
 	if c.byStatus == nil {
-		c.byStatus = map[string]int{}
+		c.byStatus, c.testedByStatus = map[string]int{}, map[string]int{}
+		c.mustByStatus, c.mustTestedBy = map[string]int{}, map[string]int{}
 	}
 	c.reqs++
 	if len(r.Code) > 0 {
 		c.code++
 	}
-	if len(r.Tests) > 0 {
-		c.tests++
-	}
 	c.byStatus[r.Status]++
+	if r.Tested() {
+		c.tests++
+		c.testedByStatus[r.Status]++
+	}
 	if IsMustClass(r.Req.Keyword) {
 		c.must++
-		if len(r.Tests) > 0 {
+		c.mustByStatus[r.Status]++
+		if r.Tested() {
 			c.mustTested++
-		} else if r.Status != StatusNotApplicable {
-			c.mustUntestedListed++
+			c.mustTestedBy[r.Status]++
 		}
 	}
 }
 
-var statusOrder = []string{StatusImplemented, StatusUntested, StatusTested, StatusNotImpl, StatusNotApplicable, StatusNotTraced}
+var statusOrder = []string{StatusImplemented, StatusNotImpl, StatusNotApplicable, StatusMissing}
 
 func pct(n, of int) string {
 	if of == 0 {
@@ -91,7 +119,7 @@ func pct(n, of int) string {
 	return fmt.Sprintf("%d (%d%%)", n, n*100/of)
 }
 
-func renderTrace(rows []TraceRow, nOverrides int) map[string][]byte {
+func renderTrace(rows []TraceRow) map[string][]byte {
 	files := map[string][]byte{}
 	byRFC := map[int][]TraceRow{}
 	for _, r := range rows {
@@ -110,26 +138,44 @@ func renderTrace(rows []TraceRow, nOverrides int) map[string][]byte {
 	// The auditors' to-do list.
 	var todo bytes.Buffer
 	todo.WriteString(GeneratedMarker + "\n\n")
-	todo.WriteString("# MUST-class requirements that no test cites\n\n")
-	todo.WriteString("The requirements with the keyword MUST, MUST NOT, REQUIRED, SHALL or SHALL NOT that no\n" +
-		"`_test.go` or `.feature` file cites, except those spec/status.tsv marks \"not applicable\":\n" +
-		"the auditors' to-do list. A requirement leaves it when a test that checks it says so with\n" +
-		"its ID in a comment or message, or when spec/status.tsv gives the reason it does not apply.\n\n")
-	fmt.Fprintf(&todo, "%d of %d MUST-class requirements are listed.\n", total.mustUntestedListed, total.must)
-	for _, n := range RFCs() {
-		var list []TraceRow
-		for _, r := range byRFC[n] {
-			if IsMustClass(r.Req.Keyword) && len(r.Tests) == 0 && r.Status != StatusNotApplicable {
-				list = append(list, r)
-			}
-		}
-		if len(list) == 0 {
+	todo.WriteString("# MUST-class requirements: implemented but untested, and not implemented\n\n")
+	todo.WriteString("The requirements with the keyword MUST, MUST NOT, REQUIRED, SHALL or SHALL NOT that are\n" +
+		"\"implemented\" in spec/status but that no `_test.go` or `.feature` file cites (the tests to\n" +
+		"write), then those that are \"not implemented\" (the code to write). A requirement leaves the\n" +
+		"first list when a test that checks it says so with its ID in a comment or message.\n\n")
+	untested, missing := map[int][]TraceRow{}, map[int][]TraceRow{}
+	nUntested, nMissing := 0, 0
+	for _, r := range rows {
+		if !IsMustClass(r.Req.Keyword) {
 			continue
 		}
-		fmt.Fprintf(&todo, "\n## [RFC %d](rfc%d.md) (%d)\n\n", n, n, len(list))
-		todo.WriteString("| ID | keyword | requirement | code | status |\n|---|---|---|---|---|\n")
-		for _, r := range list {
-			fmt.Fprintf(&todo, "| %s | %s | %s | %s | %s |\n", r.Req.ID, r.Req.Keyword, cell(shorten(r.Req.Text)), refs(r.Code), statusCell(r))
+		switch {
+		case r.Status == StatusImplemented && !r.Tested():
+			untested[r.Req.RFC] = append(untested[r.Req.RFC], r)
+			nUntested++
+		case r.Status == StatusNotImpl || r.Status == StatusMissing:
+			missing[r.Req.RFC] = append(missing[r.Req.RFC], r)
+			nMissing++
+		}
+	}
+	fmt.Fprintf(&todo, "Of %d MUST-class requirements, %d are implemented without a test citing them and %d are not implemented (or have no status).\n",
+		total.must, nUntested, nMissing)
+	for _, part := range []struct {
+		title string
+		list  map[int][]TraceRow
+		n     int
+	}{{"Implemented, no test cites them", untested, nUntested}, {"Not implemented", missing, nMissing}} {
+		fmt.Fprintf(&todo, "\n## %s (%d)\n", part.title, part.n)
+		for _, n := range RFCs() {
+			list := part.list[n]
+			if len(list) == 0 {
+				continue
+			}
+			fmt.Fprintf(&todo, "\n### [RFC %d](rfc%d.md) (%d)\n\n", n, n, len(list))
+			todo.WriteString("| ID | keyword | requirement | code | status |\n|---|---|---|---|---|\n")
+			for _, r := range list {
+				fmt.Fprintf(&todo, "| %s | %s | %s | %s | %s |\n", r.Req.ID, r.Req.Keyword, requirementCell(r), refs(r.Code), statusCell(r))
+			}
 		}
 	}
 	files["untested-must.md"] = todo.Bytes()
@@ -140,28 +186,28 @@ func renderTrace(rows []TraceRow, nOverrides int) map[string][]byte {
 	b.WriteString(`# docs/rfc-trace/ — requirement -> code -> tests -> status
 
 The traceability matrix of ikev2ref: for every normative sentence of the catalogued RFCs
-(spec/catalogue, one requirement ID per sentence such as ` + "`RFC7296-2.6-4`" + `), where the code
-cites it, which tests cite it, and its status.
+(spec/catalogue, one requirement ID per sentence such as ` + "`RFC7296-2.6-4`" + `), our paraphrase of
+it, its status, where the code does it, and which tests check it.
 
 ## How to read it
 
 - ` + "`rfcNNNN.md`" + `: one file per RFC, one table per section, one row per requirement: its ID,
-  keyword, sentence (shortened; ` + "`go run ./spec/cmd/speccat -id ID`" + ` prints it whole), the
-  code that cites it, the tests that cite it, its status. A reference is file:line (a link)
-  and the function, method or declaration the citation is in or documents (for a
-  ` + "`.feature`" + ` file, the Scenario).
+  strongest keyword, our one-line paraphrase (` + "`go run ./spec/cmd/speccat -id ID`" + ` prints the
+  RFC's sentence), the code that cites the ID, the tests that cite it, and its status. A
+  citation is file:line (a link) and the function, method or declaration the citation is in
+  or documents (for a ` + "`.feature`" + ` file, the Scenario).
+- Status, kept by hand in spec/status/rfcNNNN.tsv (columns id, status, paraphrase, detail),
+  one row per catalogue row:
+  - **implemented: where**: the code that does it, as ` + "`path`" + ` or ` + "`path#Identifier`" + ` references
+    (TestStatusFiles checks that each file exists and declares the identifier);
+  - **not applicable: why**; **not implemented: what is missing**.
+- **Tested** is not a status but a fact the generator computes: a ` + "`_test.go`" + ` or ` + "`.feature`" + `
+  file cites the ID. ` + "`make test`" + ` runs every test, so a tested requirement's tests pass.
 - [untested-must.md](untested-must.md): the MUST-class requirements (MUST, MUST NOT,
-  REQUIRED, SHALL, SHALL NOT) that no test cites — the auditors' to-do list.
-- Status:
-  - **implemented**: cited by non-test code and by a test;
-  - **implemented, untested**: cited by non-test code only;
-  - **tested**: cited by a test only;
-  - **not traced**: cited nowhere — not necessarily missing, only not traced yet;
-  - **not applicable: reason** and **not implemented: what is missing**: set by hand in
-    spec/status.tsv (columns id, status, reason), which wins over the citations
-    (TestStatusTSV refuses "not applicable" for a requirement that non-test code cites).
-- A citation is a claim made by whoever wrote the comment; the matrix shows where the claims
-  are so that they can be checked, it does not check them.
+  REQUIRED, SHALL, SHALL NOT) that are implemented but that no test cites, and those not
+  implemented — the auditors' to-do list.
+- A citation or a status is a claim made by whoever wrote it; the matrix shows where the
+  claims are so that they can be checked.
 
 ## How it is made
 
@@ -169,25 +215,30 @@ cites it, which tests cite it, and its status.
 true. The generator walks the repository for ` + "`.go`" + ` and ` + "`.feature`" + ` files (skipping hidden
 directories, ` + "`testdata`" + ` and ` + "`spec/`" + `, whose IDs are examples), and takes every requirement ID on
 every line: in a ` + "`_test.go`" + ` or ` + "`.feature`" + ` file a test reference, elsewhere a code reference.
-It merges spec/status.tsv and writes these files, sorted, without timestamps.
+It joins spec/status and writes these files, sorted, without timestamps.
 TestTraceUpToDate (package spec) regenerates them into a temporary directory and fails when
-the committed files differ, TestStatusTSV fails on an unknown ID or status in spec/status.tsv
-(with file:line), and TestCodeReferencesExist fails on a cited ID that is not in the catalogue.
+the committed files differ; TestStatusFiles fails when a catalogue row has no status row, on
+an unknown ID or status, a reference to code that does not exist, or a "not applicable"
+requirement that non-test code cites; TestCodeReferencesExist fails on a cited ID that is
+not in the catalogue.
 
 ## Summary
 
 `)
-	fmt.Fprintf(&b, "%d requirements in %d RFCs; %s cited in code, %s cited by a test; %d rows in spec/status.tsv.\n",
-		total.reqs, len(RFCs()), pct(total.code, total.reqs), pct(total.tests, total.reqs), nOverrides)
-	fmt.Fprintf(&b, "%d MUST-class requirements, %s cited by a test; %d on the [to-do list](untested-must.md).\n\n",
-		total.must, pct(total.mustTested, total.must), total.mustUntestedListed)
+	fmt.Fprintf(&b, "%d requirements in %d RFCs; %s cited in code, %s cited by a test.\n",
+		total.reqs, len(RFCs()), pct(total.code, total.reqs), pct(total.tests, total.reqs))
+	fmt.Fprintf(&b, "%d MUST-class requirements: %d implemented, %s with a test citing them; %d implemented without a test and %d not implemented on the [to-do list](untested-must.md).\n\n",
+		total.must, total.mustByStatus[StatusImplemented], pct(total.mustTestedBy[StatusImplemented], total.must), nUntested, nMissing)
 
-	b.WriteString("| status | requirements |\n|---|---:|\n")
+	b.WriteString("| status | requirements | tested | MUST-class | MUST-class tested |\n|---|---:|---:|---:|---:|\n")
 	for _, s := range statusOrder {
-		fmt.Fprintf(&b, "| %s | %d |\n", s, total.byStatus[s])
+		if s == StatusMissing && total.byStatus[s] == 0 {
+			continue
+		}
+		fmt.Fprintf(&b, "| %s | %d | %d | %d | %d |\n", s, total.byStatus[s], total.testedByStatus[s], total.mustByStatus[s], total.mustTestedBy[s])
 	}
 
-	b.WriteString("\n### By keyword\n\n| keyword | requirements | cited in code | cited by a test |\n|---|---:|---:|---:|\n")
+	b.WriteString("\n### By keyword\n\n| keyword | requirements | implemented | not implemented | not applicable | cited in code | tested |\n|---|---:|---:|---:|---:|---:|---:|\n")
 	for _, kw := range keywordOrder {
 		var c counts
 		for _, r := range rows {
@@ -196,23 +247,23 @@ the committed files differ, TestStatusTSV fails on an unknown ID or status in sp
 			}
 		}
 		if c.reqs > 0 {
-			fmt.Fprintf(&b, "| %s | %d | %d | %d |\n", kw, c.reqs, c.code, c.tests)
+			fmt.Fprintf(&b, "| %s | %d | %d | %d | %d | %d | %d |\n", kw, c.reqs, c.byStatus[StatusImplemented],
+				c.byStatus[StatusNotImpl], c.byStatus[StatusNotApplicable], c.code, c.tests)
 		}
 	}
 
-	b.WriteString("\n### By RFC\n\n| RFC | requirements | cited in code | cited by a test | MUST-class | MUST-class tested | implemented | impl., untested | tested | not impl. | n/a | not traced |\n|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n")
+	b.WriteString("\n### By RFC\n\n| RFC | requirements | implemented | not impl. | n/a | no status | cited in code | tested | MUST-class | MUST-class implemented | MUST-class tested |\n|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n")
 	for _, n := range RFCs() {
 		var c counts
 		for _, r := range byRFC[n] {
 			c.add(r)
 		}
-		fmt.Fprintf(&b, "| [%d](rfc%d.md) | %d | %d | %d | %d | %d | %d | %d | %d | %d | %d | %d |\n", n, n,
-			c.reqs, c.code, c.tests, c.must, c.mustTested,
-			c.byStatus[StatusImplemented], c.byStatus[StatusUntested], c.byStatus[StatusTested],
-			c.byStatus[StatusNotImpl], c.byStatus[StatusNotApplicable], c.byStatus[StatusNotTraced])
+		fmt.Fprintf(&b, "| [%d](rfc%d.md) | %d | %d | %d | %d | %d | %d | %d | %d | %d | %d |\n", n, n,
+			c.reqs, c.byStatus[StatusImplemented], c.byStatus[StatusNotImpl], c.byStatus[StatusNotApplicable],
+			c.byStatus[StatusMissing], c.code, c.tests, c.must, c.mustByStatus[StatusImplemented], c.mustTested)
 	}
 
-	b.WriteString("\n### By RFC and keyword\n\n| RFC | keyword | requirements | cited in code | cited by a test |\n|---|---|---:|---:|---:|\n")
+	b.WriteString("\n### By RFC and keyword\n\n| RFC | keyword | requirements | implemented | not implemented | not applicable | tested |\n|---|---|---:|---:|---:|---:|---:|\n")
 	for _, n := range RFCs() {
 		for _, kw := range keywordOrder {
 			var c counts
@@ -222,7 +273,8 @@ the committed files differ, TestStatusTSV fails on an unknown ID or status in sp
 				}
 			}
 			if c.reqs > 0 {
-				fmt.Fprintf(&b, "| %d | %s | %d | %d | %d |\n", n, kw, c.reqs, c.code, c.tests)
+				fmt.Fprintf(&b, "| %d | %s | %d | %d | %d | %d | %d |\n", n, kw, c.reqs, c.byStatus[StatusImplemented],
+					c.byStatus[StatusNotImpl], c.byStatus[StatusNotApplicable], c.tests)
 			}
 		}
 	}
@@ -234,8 +286,8 @@ func renderRFC(n int, rows []TraceRow) []byte {
 	var b bytes.Buffer
 	b.WriteString(GeneratedMarker + "\n\n")
 	fmt.Fprintf(&b, "# RFC %d — requirement trace\n\n", n)
-	fmt.Fprintf(&b, "From spec/catalogue/rfc%d.tsv, the citations in the repository and spec/status.tsv; "+
-		"see [README.md](README.md) for how to read it.\n\n", n)
+	fmt.Fprintf(&b, "From spec/catalogue/rfc%d.tsv, spec/status/rfc%d.tsv and the citations in the repository; "+
+		"see [README.md](README.md) for how to read it.\n\n", n, n)
 	if len(rows) == 0 {
 		b.WriteString("The catalogue holds no normative sentence of this RFC.\n")
 		return b.Bytes()
@@ -244,8 +296,8 @@ func renderRFC(n int, rows []TraceRow) []byte {
 	for _, r := range rows {
 		c.add(r)
 	}
-	fmt.Fprintf(&b, "%d requirements: %d cited in code, %d cited by a test; %d MUST-class, %d of them cited by a test.\n\n",
-		c.reqs, c.code, c.tests, c.must, c.mustTested)
+	fmt.Fprintf(&b, "%d requirements: %d cited in code, %d tested; %d MUST-class, %d of them implemented, %d tested.\n\n",
+		c.reqs, c.code, c.tests, c.must, c.mustByStatus[StatusImplemented], c.mustTested)
 	var parts []string
 	for _, s := range statusOrder {
 		if c.byStatus[s] > 0 {
@@ -260,7 +312,7 @@ func renderRFC(n int, rows []TraceRow) []byte {
 			fmt.Fprintf(&b, "\n## %s %s\n\n", section, cell(r.Req.Title))
 			b.WriteString("| ID | keyword | requirement | code | tests | status |\n|---|---|---|---|---|---|\n")
 		}
-		fmt.Fprintf(&b, "| %s | %s | %s | %s | %s | %s |\n", r.Req.ID, r.Req.Keyword, cell(shorten(r.Req.Text)),
+		fmt.Fprintf(&b, "| %s | %s | %s | %s | %s | %s |\n", r.Req.ID, r.Req.Keyword, requirementCell(r),
 			refs(r.Code), refs(r.Tests), statusCell(r))
 	}
 	return b.Bytes()

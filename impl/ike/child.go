@@ -67,8 +67,9 @@ func (sa *ikeSA) respondChild(now time.Time, ps []wire.Payload) ([]wire.Payload,
 	if err != nil {
 		return nil, nil, err
 	}
-	c := &childSA{cfg: cfg, state: "INSTALLED", spiIn: spiIn, spiOut: binary.BigEndian.Uint32(s.SPI),
+	c := &childSA{cfg: cfg, spiIn: spiIn, spiOut: binary.BigEndian.Uint32(s.SPI),
 		suite: s, mode: Tunnel, localTS: tr, remoteTS: ti, established: now}
+	sa.childTo(c, model.ChildNegotiated)
 	var out []wire.Payload
 	// RFC 7296 section 1.3.1: transport mode if asked for and allowed;
 	// otherwise the Child SA is in tunnel mode.
@@ -126,8 +127,9 @@ func (sa *ikeSA) childAnswer(ch *Child, ps []wire.Payload) (*childSA, error) {
 	} else if ch.Mode == Transport {
 		sa.e.log.Warn("the responder declined transport mode; the Child SA is in tunnel mode", "ike", sa.String(), "child", ch.Name)
 	}
-	c := &childSA{cfg: ch, state: "INSTALLED", spiIn: sa.pendingSPI, spiOut: binary.BigEndian.Uint32(s.SPI),
+	c := &childSA{cfg: ch, spiIn: sa.pendingSPI, spiOut: binary.BigEndian.Uint32(s.SPI),
 		suite: s, mode: mode, localTS: ti, remoteTS: tr, established: sa.lastRecv}
+	sa.childTo(c, model.ChildNegotiated)
 	if c.keys, err = sa.childKeys(&s); err != nil {
 		return nil, err
 	}

@@ -17,15 +17,10 @@ import (
 // of the IKE SA (an IKE proposal), each with an optional key exchange, and
 // the collisions of two such exchanges.
 //
-// Child SA states: INSTALLED; REKEYING while our rekey of it is
+// A Child SA moves through the model's Child SA table (model.ChildTable)
+// by ikeSA.childTo: INSTALLED; REKEYING while our rekey of it is
 // outstanding; REKEYED once a new pair replaced it and it waits for its
 // Delete; DELETING while our Delete of it is outstanding.
-const (
-	childInstalled = "INSTALLED"
-	childRekeying  = "REKEYING"
-	childRekeyed   = "REKEYED"
-	childDeleting  = "DELETING"
-)
 
 // Timing of the retries (RFC7296-2.25-2: after TEMPORARY_FAILURE, "wait so
 // that the sender may complete whatever operation caused the temporary
@@ -177,7 +172,7 @@ func (sa *ikeSA) createRequest(c *createCtx) (*queuedReq, error) {
 }
 
 // reservedChild holds an inbound SPI we offered until its Child SA exists.
-var reservedChild = &childSA{state: "RESERVED"}
+var reservedChild = &childSA{state: model.ChildNone}
 
 // pendingCreates lists our CREATE_CHILD_SA requests in flight or queued.
 func (sa *ikeSA) pendingCreates() []*createCtx {
@@ -204,7 +199,7 @@ func (sa *ikeSA) startCreate(now time.Time, c *createCtx) []Action {
 		return nil
 	}
 	if c.old != nil {
-		c.old.state = childRekeying
+		sa.childTo(c.old, model.ChildRekeyStart)
 	}
 	if c.ike {
 		sa.rekeying = c
@@ -214,7 +209,7 @@ func (sa *ikeSA) startCreate(now time.Time, c *createCtx) []Action {
 
 // rekeyChild starts the rekey of an installed Child SA.
 func (sa *ikeSA) rekeyChild(now time.Time, c *childSA) []Action {
-	if c.state != childInstalled || sa.state != model.Established {
+	if c.state != model.ChildInstalled || sa.state != model.Established {
 		return nil
 	}
 	if c.outboundLater {
@@ -272,7 +267,7 @@ func (sa *ikeSA) childBusy() bool {
 		}
 	}
 	for _, c := range sa.children {
-		if c.state != childInstalled {
+		if c.state != model.ChildInstalled {
 			return true
 		}
 	}
@@ -333,7 +328,7 @@ func (sa *ikeSA) processCreateChild(now time.Time, in *inMsg) result {
 			// RFC7296-2.25-5, RFC7296-2.25.1-3: the SPI copied from REKEY_SA.
 			return result{outcome: model.Refused, resp: []wire.Payload{&wire.Notify{Protocol: n.Protocol, Type: wire.CHILD_SA_NOT_FOUND, SPI: n.SPI}},
 				reason: fmt.Sprintf("CHILD_SA_NOT_FOUND: REKEY_SA names SPI %x, which we do not have", n.SPI)}
-		case old.state == childDeleting || old.state == childRekeyed:
+		case old.state == model.ChildDeleting || old.state == model.ChildRekeyed:
 			// RFC7296-2.25.1-1: a Child SA we are closing.
 			return tempFail(fmt.Sprintf("Child SA %s{%d} is %s", old.cfg.Name, old.id, old.state))
 		}
@@ -349,13 +344,13 @@ func (sa *ikeSA) processCreateChild(now time.Time, in *inMsg) result {
 		// it (RFC 7296 section 2.8: then it surely has the new one).
 		c.outboundLater = true
 		switch old.state {
-		case childRekeying:
+		case model.ChildRekeying:
 			// RFC7296-2.25.1-2: both ends rekey it; answer as usual and
 			// settle the redundant pair when our exchange completes.
 			old.peerRekey, old.peerNonces = c, [2][]byte{c.ni, c.nr}
 			e.log.Info("simultaneous Child SA rekey: answered, to be settled by the nonces", "ike", sa.String(), "child", old.cfg.Name, "id", old.id)
 		default:
-			old.state = childRekeyed
+			sa.childTo(old, model.ChildReplaced)
 			old.successor = c
 		}
 	}
@@ -425,8 +420,9 @@ func (sa *ikeSA) answerChild(now time.Time, ps []wire.Payload, ni []byte, keP *w
 	if err != nil {
 		return nil, nil, err
 	}
-	c := &childSA{cfg: cfg, state: childInstalled, spiIn: spiIn, spiOut: binary.BigEndian.Uint32(s.SPI),
+	c := &childSA{cfg: cfg, spiIn: spiIn, spiOut: binary.BigEndian.Uint32(s.SPI),
 		suite: s, mode: Tunnel, localTS: tr, remoteTS: ti, established: now, ni: ni, nr: nr}
+	sa.childTo(c, model.ChildNegotiated)
 	var out []wire.Payload
 	if wantTransport && cfg.Mode == Transport {
 		c.mode = Transport
@@ -742,8 +738,9 @@ func (sa *ikeSA) completeChild(now time.Time, c *createCtx, ps []wire.Payload, s
 	if mode != want && mode == Transport {
 		return fail("transport mode in the response, which we did not ask for")
 	}
-	n := &childSA{cfg: c.cfg, state: childInstalled, spiIn: c.spiIn, spiOut: binary.BigEndian.Uint32(s.SPI),
+	n := &childSA{cfg: c.cfg, spiIn: c.spiIn, spiOut: binary.BigEndian.Uint32(s.SPI),
 		suite: s, mode: mode, localTS: ti, remoteTS: tr, established: now, initiated: true, ni: c.ni, nr: nr}
+	sa.childTo(n, model.ChildNegotiated)
 	if n.keys, err = sa.childKeysFor(&s, c.ni, nr, shared); err != nil {
 		return fail("%v", err)
 	}
@@ -765,7 +762,8 @@ func (sa *ikeSA) completeChild(now time.Time, c *createCtx, ps []wire.Payload, s
 			e.log.Info("simultaneous Child SA rekey: ours holds the lowest nonce and is redundant; deleting it",
 				"ike", sa.String(), "child", n.cfg.Name, "redundant", n.id, "surviving", p.id)
 			if sa.hasChild(old) && sa.hasChild(p) {
-				old.state, old.successor = childRekeyed, p
+				sa.childTo(old, model.ChildReplaced)
+				old.successor = p
 			}
 			res.after = []*childSA{n}
 			return res
@@ -787,7 +785,8 @@ func (sa *ikeSA) completeChild(now time.Time, c *createCtx, ps []wire.Payload, s
 		e.log.Info("the rekeyed Child SA is gone; the new one stays", "ike", sa.String(), "child", n.cfg.Name, "id", n.id)
 		return res
 	}
-	old.state, old.successor = childRekeyed, n
+	sa.childTo(old, model.ChildReplaced)
+	old.successor = n
 	res.after = []*childSA{old}
 	return res
 }
@@ -863,11 +862,12 @@ func (sa *ikeSA) createFailed(now time.Time, c *createCtx, why string, temporary
 		}
 	} else {
 		delete(e.childIn, c.spiIn)
-		if c.old != nil && sa.hasChild(c.old) && c.old.state == childRekeying {
-			c.old.state = childInstalled
+		if c.old != nil && sa.hasChild(c.old) && c.old.state == model.ChildRekeying {
+			sa.childTo(c.old, model.ChildRekeyFailed)
 			if p := c.old.peerRekey; p != nil && sa.hasChild(p) {
 				// The peer's rekey of the same SA completed on our side.
-				c.old.state, c.old.successor = childRekeyed, p
+				sa.childTo(c.old, model.ChildReplaced)
+				c.old.successor = p
 			} else if temporary {
 				c.old.rekeyAt = now.Add(tempFailureRetry + e.jitter(tempFailureRetry))
 			}
@@ -884,7 +884,10 @@ func (sa *ikeSA) childNotFound(now time.Time, c *createCtx) result {
 	delete(e.childIn, c.spiIn)
 	old := c.old
 	if p := old.peerRekey; p != nil && sa.hasChild(p) {
-		old.state, old.successor = childRekeyed, p
+		if sa.hasChild(old) { // the peer may have deleted it already
+			sa.childTo(old, model.ChildReplaced)
+			old.successor = p
+		}
 		return result{outcome: model.ChildFailed, reason: "CHILD_SA_NOT_FOUND after a simultaneous rekey: ignored (RFC 7296 section 2.8.1)"}
 	}
 	if !sa.hasChild(old) {
@@ -895,7 +898,7 @@ func (sa *ikeSA) childNotFound(now time.Time, c *createCtx) result {
 	res := result{outcome: model.ChildFailed, reason: fmt.Sprintf("CHILD_SA_NOT_FOUND for Child SA %s{%d}: removing it and creating it anew", old.cfg.Name, old.id)}
 	res.extra = append(res.extra, sa.removeChild(old)...)
 	for _, x := range sa.children {
-		if x.cfg == old.cfg && x.state != childDeleting {
+		if x.cfg == old.cfg && x.state != model.ChildDeleting {
 			// Another pair of the Child SA remains: nothing to create.
 			return res
 		}
@@ -977,7 +980,7 @@ func (sa *ikeSA) lifetimes(now time.Time) []Action {
 		}
 		if !c.lifeAt.IsZero() && !now.Before(c.lifeAt) {
 			c.lifeAt, c.rekeyAt = time.Time{}, time.Time{}
-			if c.state == childInstalled || c.state == childRekeying {
+			if c.state == model.ChildInstalled || c.state == model.ChildRekeying {
 				what := "Child SA lifetime over without a rekey: deleting it"
 				if c.redundant {
 					what = "the redundant Child SA of a rekey collision was not deleted by the peer: deleting it"
@@ -1044,7 +1047,7 @@ func (sa *ikeSA) childLimit(now time.Time, c *childSA, hard bool, what string) [
 		return nil
 	}
 	if hard {
-		if c.state == childInstalled || c.state == childRekeying {
+		if c.state == model.ChildInstalled || c.state == model.ChildRekeying {
 			sa.e.log.Warn("Child SA at its hard limit: deleting it", "ike", sa.String(), "child", c.cfg.Name, "id", c.id, "limit", what)
 			return sa.deleteChildren(now, []*childSA{c})
 		}

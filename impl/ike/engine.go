@@ -482,7 +482,7 @@ func (sa *ikeSA) apply(now time.Time, x model.Exchange, ev model.Event, res resu
 	if sa.state == model.Established {
 		var del []*childSA
 		for _, c := range res.after {
-			if sa.hasChild(c) && c.state != childDeleting {
+			if sa.hasChild(c) && c.state != model.ChildDeleting {
 				del = append(del, c)
 			}
 		}
@@ -706,7 +706,7 @@ func (e *Engine) TerminateChild(now time.Time, conn, child string) ([]Action, er
 	for _, sa := range e.sasOf(c) {
 		var del []*childSA
 		for _, ch := range sa.children {
-			if ch.cfg != nil && ch.cfg.Name == child && ch.state == "INSTALLED" {
+			if ch.cfg != nil && ch.cfg.Name == child && ch.state == model.ChildInstalled {
 				del = append(del, ch)
 			}
 		}

@@ -142,6 +142,15 @@ func newPair(t testing.TB, l, r side) *pairT {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() {
+		// Every state change of both engines, IKE SA and Child SA, is a row
+		// of the model's tables (model.Table, model.ChildTable).
+		for name, lg := range map[string]*bytes.Buffer{"left": p.logL, "right": p.logR} {
+			for _, l := range strings.Split(lg.String(), "\n") {
+				if strings.Contains(l, "in the model table") {
+					t.Errorf("%s engine left the model: %s", name, l)
+				}
+			}
+		}
 		if t.Failed() {
 			t.Logf("network:\n%s", p.net.Dump())
 			t.Logf("left log:\n%s", p.logL)

@@ -42,7 +42,7 @@ func (sa *ikeSA) processInformational(now time.Time, in *inMsg) result {
 					deleted++
 					// RFC 7296 section 1.4.1: if we are deleting the same pair,
 					// the response does not name it.
-					if c.state != "DELETING" {
+					if c.state != model.ChildDeleting {
 						mine = binary.BigEndian.AppendUint32(mine, c.spiIn)
 					}
 					extra = append(extra, sa.removeChild(c)...)
@@ -102,11 +102,26 @@ func (sa *ikeSA) hasChild(c *childSA) bool {
 	return false
 }
 
+// childTo moves a Child SA through the model's Child SA table
+// (model.ChildTable); an event the table does not allow in the Child SA's
+// state is refused and logged, and the state stays.
+func (sa *ikeSA) childTo(c *childSA, ev model.ChildEvent) bool {
+	t, ok := model.ChildLookup(c.state, ev)
+	if !ok {
+		sa.e.log.Error("no Child SA transition in the model table", "ike", sa.String(), "child", c.id,
+			"state", c.state.String(), "event", ev.String())
+		return false
+	}
+	c.state = t.To
+	return true
+}
+
 // removeChild forgets a Child SA pair. If it was replaced by a pair whose
 // outbound SA waits (we answered the rekey), that one takes the traffic
 // now: the initiator has deleted the old pair, so it has the new one
 // (RFC 7296 section 2.8).
 func (sa *ikeSA) removeChild(c *childSA) []Action {
+	sa.childTo(c, model.ChildRemoved)
 	for i, x := range sa.children {
 		if x == c {
 			sa.children = append(sa.children[:i:i], sa.children[i+1:]...)
@@ -153,7 +168,7 @@ func (sa *ikeSA) deleteChildren(now time.Time, cs []*childSA) []Action {
 	d := &wire.Delete{Protocol: wire.ProtoESP, SPISize: 4}
 	var acts []Action
 	for _, c := range cs {
-		c.state = childDeleting
+		sa.childTo(c, model.ChildDeleteStart)
 		d.SPIs = append(d.SPIs, spiBytes(c.spiIn))
 		if r := sa.fallback(c); r != nil {
 			sa.e.outSeq++
@@ -178,7 +193,7 @@ func (sa *ikeSA) fallback(c *childSA) *childSA {
 		if x.outSeq > c.outSeq {
 			return nil // c does not carry the traffic
 		}
-		if x.state != childDeleting && (best == nil || x.outSeq > best.outSeq) {
+		if x.state != model.ChildDeleting && (best == nil || x.outSeq > best.outSeq) {
 			best = x
 		}
 	}
@@ -256,7 +271,7 @@ func (e *Engine) Rekey(now time.Time, conn, child string, ike bool) ([]Action, e
 			continue
 		}
 		for _, ch := range slices.Clone(sa.children) {
-			if ch.cfg != nil && (child == "" || ch.cfg.Name == child) && ch.state == childInstalled && !ch.outboundLater {
+			if ch.cfg != nil && (child == "" || ch.cfg.Name == child) && ch.state == model.ChildInstalled && !ch.outboundLater {
 				found = true
 				acts = append(acts, sa.rekeyChild(now, ch)...)
 			}

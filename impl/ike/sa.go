@@ -115,7 +115,7 @@ type queuedReq struct {
 type childSA struct {
 	id            uint64
 	cfg           *Child
-	state         string // INSTALLED, REKEYING, REKEYED, DELETING (create.go)
+	state         model.ChildState // moved only by ikeSA.childTo (model.ChildTable)
 	spiIn, spiOut uint32
 	suite         suite
 	mode          Mode
@@ -228,7 +228,7 @@ func (sa *ikeSA) info() SAInfo {
 }
 
 func (c *childSA) info(sa *ikeSA) ChildInfo {
-	ci := ChildInfo{UniqueID: c.id, State: c.state, Mode: c.mode, Protocol: "ESP", UDPEncap: sa.natt,
+	ci := ChildInfo{UniqueID: c.id, State: c.state.String(), Mode: c.mode, Protocol: "ESP", UDPEncap: sa.natt,
 		SPIIn: c.spiIn, SPIOut: c.spiOut, Encr: encrName(c.suite.Encr), Integ: integName(c.suite.Integ),
 		ESN: c.suite.ESN == wire.ESN, LocalTS: tsStrings(c.localTS), RemoteTS: tsStrings(c.remoteTS),
 		Established: c.established}

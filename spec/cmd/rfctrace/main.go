@@ -1,7 +1,7 @@
 // Command rfctrace generates docs/rfc-trace, the traceability matrix of
 // ikev2ref (requirement -> code -> tests -> status), from the requirement
 // catalogue of package spec, the requirement IDs cited in the repository's
-// .go and .feature files and the hand-maintained overrides in spec/status.tsv.
+// .go and .feature files and the hand-kept statuses and paraphrases in spec/status/rfcNNNN.tsv.
 //
 //	go run ./spec/cmd/rfctrace                      # from the repository root
 //	go run ./spec/cmd/rfctrace -root . -out docs/rfc-trace
@@ -35,7 +35,7 @@ var errUsage = errors.New("spec: usage")
 func run(args []string, stdout, stderr io.Writer) error {
 	fl := flag.NewFlagSet("rfctrace", flag.ContinueOnError)
 	fl.SetOutput(stderr)
-	root := fl.String("root", ".", "the repository root (holds go.mod and spec/status.tsv)")
+	root := fl.String("root", ".", "the repository root (holds go.mod and spec/status)")
 	out := fl.String("out", "", "the directory to write into (default ROOT/docs/rfc-trace)")
 	if err := fl.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
