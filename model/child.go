@@ -82,8 +82,6 @@ var ChildTable = []ChildTransition{
 		"2.8: the new pair is up; the old one is deleted next"},
 	{ChildInstalled, ChildReplaced, ChildRekeyed,
 		"2.8: the peer rekeyed it and we answered; the peer deletes the old pair"},
-	{ChildRekeyed, ChildReplaced, ChildRekeyed,
-		"2.8.1: a collision settled again by the nonces; still replaced"},
 	{ChildInstalled, ChildDeleteStart, ChildDeleting,
 		"1.4.1: a Delete of it (operator, hard lifetime, or the redundant pair of a collision, 2.8.1)"},
 	{ChildRekeying, ChildDeleteStart, ChildDeleting,
