@@ -1,7 +1,9 @@
 #!/bin/bash
 # install-deps.sh — install the Debian packages the interop suite (interop/, `make interop`)
 # needs: strongSwan's charon with swanctl and the plugins for userspace ESP (kernel-libipsec),
-# tshark, ike-scan, iproute2, ping, and iperf3 (the tunnel benchmark, `make bench-tunnel`).
+# tshark, ike-scan, iproute2, ping, and iperf3 (the tunnel benchmark, `make bench-tunnel`);
+# and for the model checks of package model (go test ./model): spin and gcc (the Promela
+# model, docs/model/ikev2.pml) and graphviz (dot, the state graphs docs/model/*.dot).
 #
 # Idempotent: it installs only what is missing and runs `apt-get update` only when something
 # is missing (or when an install fails on a stale package list). Never installs libreswan
@@ -24,6 +26,9 @@ PKGS=(
   iproute2
   iputils-ping
   iperf3
+  spin
+  graphviz
+  gcc
 )
 
 missing=()
