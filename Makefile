@@ -8,7 +8,7 @@ BENCHTIME ?= 1s
 # targets; a package may keep a target beside its own internals).
 FUZZ_TARGETS = $(shell grep -o '^func Fuzz[A-Za-z0-9_]*' $$(git ls-files '*_test.go' 2>/dev/null || find . -name '*_test.go') | sed -E 's#^(.*)/[^/]*_test.go:func #./\1:#')
 
-.PHONY: help run dump test vet fmt-check unit fuzz bench bench-load bench-tunnel interop trace build deps
+.PHONY: help run dump test vet fmt-check unit fuzz bench bench-load bench-tunnel interop trace model build deps
 
 help:
 	@echo "make run      start the reference server (refserver) on its embedded default config"
@@ -19,6 +19,7 @@ help:
 	@echo "make bench-tunnel  iperf3 through the tunnel: refserver and charon pairs, same run (root)"
 	@echo "make interop  strongSwan charon against cmd/refserver in network namespaces (root, ~7 min)"
 	@echo "make trace    regenerate docs/rfc-trace and check every cited requirement ID against spec/catalogue"
+	@echo "make model    run the model's explorer over every scenario (figures for docs/model.md), regenerate docs/model exports"
 
 build:
 	$(GO) build ./...
@@ -85,6 +86,13 @@ interop: deps
 # spec/status (status, paraphrase and detail of every row); then every cited ID
 # checked against the catalogue, spec/status validated and the generated files
 # compared with a fresh run.
+# The model: every scenario explored (states, depth, seconds: docs/model.md),
+# then the DOT and Promela exports regenerated. make test runs the same
+# explorer, the seeded bugs, spin and the lockstep test.
+model:
+	$(GO) run ./model/cmd/explore
+	$(GO) run ./model/cmd/modelexport -out docs/model
+
 trace:
 	$(GO) run ./spec/cmd/rfctrace -root . -out docs/rfc-trace
 	$(GO) test -count=1 -run 'TestCodeReferencesExist|TestStatusFiles|TestTraceUpToDate' -v ./spec

@@ -9,6 +9,7 @@ package features
 
 import (
 	"bytes"
+	"context"
 	"errors"
 	"flag"
 	"fmt"
@@ -71,6 +72,21 @@ type world struct {
 
 func initScenario(sc *godog.ScenarioContext) {
 	w := &world{p: newPeers()}
+	// Every state change of both engines is a row of the model's tables:
+	// a scenario fails if an engine logged an off-table move.
+	sc.After(func(ctx context.Context, _ *godog.Scenario, err error) (context.Context, error) {
+		for i, lg := range w.p.logs {
+			if lg == nil {
+				continue
+			}
+			for _, l := range strings.Split(lg.String(), "\n") {
+				if strings.Contains(l, "in the model table") {
+					return ctx, fmt.Errorf("engine %d left the model: %s", i, l)
+				}
+			}
+		}
+		return ctx, err
+	})
 
 	// Configuration (before the engines exist).
 	sc.Step(`^an initiator and a responder that share a pre-shared key$`, func() error { return nil })

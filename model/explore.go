@@ -82,7 +82,14 @@ func (m Msg) String() string {
 	if m.Resp {
 		dir = "response"
 	}
-	s := fmt.Sprintf("%v %s #%d [%v", m.X, dir, m.MID, m.Kind)
+	kind := m.Kind.String()
+	switch {
+	case m.Kind == KAuth && !m.Resp && m.Arg == 0:
+		kind = "IDi (no AUTH: EAP)"
+	case m.Kind == KAuth && m.Resp && m.Arg == 2:
+		kind = "AUTH,N(TS_UNACCEPTABLE)"
+	}
+	s := fmt.Sprintf("%v %s #%d [%s", m.X, dir, m.MID, kind)
 	switch m.Kind {
 	case KInit:
 		s += fmt.Sprintf(" try %d", m.Arg)
@@ -141,6 +148,12 @@ type absPeer struct {
 	SA   [nSA]absSA
 	Ch   [nChild]absChild
 	Cmds uint8
+	// Stray counts the responder's half-open IKE SAs made by late
+	// duplicates of the first IKE_SA_INIT request after its IKE SA left
+	// INIT_DONE: a responder cannot tell them from new IKE SAs (SPIr is
+	// zero); they time out (RFC 7296 section 2.6).
+	Stray uint8
+	Life  uint8 // lives of IKE SA 1 at the responder (a new one after it was deleted)
 }
 
 type queue struct {
@@ -175,6 +188,17 @@ type Scenario struct {
 	Cmds      uint8 // operator commands per end among the enabled ones
 	// The operator commands enabled after IKE_AUTH.
 	RekeyChild, RekeyIKE, DeleteChild, Terminate, CreateChild bool
+	// DeleteAnyChild lets the operator delete any installed Child SA, not
+	// only the first one (the race this opens is in docs/model.md).
+	DeleteAnyChild bool
+	// TerminateAny lets the operator terminate an IKE SA in any state
+	// (Faults does too).
+	TerminateAny bool
+	// LateInit: a late duplicate of the first IKE_SA_INIT request reaches
+	// the responder after its IKE SA left INIT_DONE; the responder takes it
+	// for a new IKE SA (a stray half-open SA, or a new life of a deleted
+	// one). Off: such requests are dropped.
+	LateInit bool
 	// Faults: the peers' checks may fail where the RFC allows it: the
 	// responder refuses IKE_SA_INIT (NO_PROPOSAL_CHOSEN) or IKE_AUTH
 	// (AUTHENTICATION_FAILED, INVALID_SYNTAX, TS_UNACCEPTABLE for the Child
@@ -287,11 +311,11 @@ type explorer struct {
 	verbose   bool // build the move descriptions (for a counterexample's ladder)
 	used      map[RowKey]int
 	childUsed map[[2]uint8]int
-	sc      Scenario
-	spec    Spec
-	rows    map[[4]uint8][]Transition
-	child   map[[2]uint8]ChildTransition
-	seed    maphash.Seed
+	sc        Scenario
+	spec      Spec
+	rows      map[[4]uint8][]Transition
+	child     map[[2]uint8]ChildTransition
+	seed      maphash.Seed
 }
 
 func newExplorer(spec Spec, sc Scenario) *explorer {
@@ -324,8 +348,23 @@ func (x *explorer) initial() World {
 	return w
 }
 
+// MoveKind classifies a move (for System's users).
+type MoveKind uint8
+
+const (
+	MoveDeliver MoveKind = iota + 1
+	MoveLose
+	MoveDuplicate
+	MoveRetransmit
+	MoveTimer   // give-up, liveness, the expiry of a redundant SA
+	MoveCommand // the operator (initiate, rekey, delete, terminate, another Child SA, an error report)
+	MoveAdversary
+)
+
 // move is one successor of a state, with what the ladder says of it.
 type move struct {
+	kind MoveKind
+	ev   Event // for MoveCommand and MoveTimer
 	w    World
 	peer int
 	desc string
@@ -389,7 +428,7 @@ func appendWorld(b []byte, w *World) []byte {
 			}
 			b = append(b, byte(c.State), c.Cfg, c.Owner, c.Nonce, c.PeerRekey, c.PeerNonce, r)
 		}
-		b = append(b, w.P[p].Cmds)
+		b = append(b, w.P[p].Cmds, w.P[p].Stray, w.P[p].Life)
 	}
 	for d := range w.Q {
 		// A multiset: sorted, so that arrival order does not make states differ.
@@ -558,6 +597,9 @@ func quiescent(w *World) bool {
 				return false
 			}
 		}
+		if w.P[p].Stray > 0 {
+			return false
+		}
 		for _, c := range w.P[p].Ch {
 			if c.Redundant && c.State == ChildInstalled {
 				return false
@@ -693,20 +735,21 @@ func (x *explorer) successors(w *World) []move {
 			w2 := *w
 			w2.Q[d] = removeAt(q, i)
 			for _, b := range x.receive(w2, d, m) {
-				out = append(out, x.finish(b, d, func() string { return "receive " + m.String() }, m))
+				mv := x.finish(b, d, MoveDeliver, 0, func() string { return "receive " + m.String() }, m)
+				out = append(out, mv)
 			}
 			if w.Loss > 0 {
 				w3 := *w
 				w3.Q[d] = removeAt(q, i)
 				w3.Loss--
-				out = append(out, move{w: w3, peer: -1, desc: x.say(func() string { return "lose " + m.String() }), msg: m})
+				out = append(out, move{kind: MoveLose, w: w3, peer: -1, desc: x.say(func() string { return "lose " + m.String() }), msg: m})
 			}
 			if w.Dup > 0 && q.N < qCap {
 				w3 := *w
 				w3.Dup--
 				w3.Q[d].M[w3.Q[d].N] = m
 				w3.Q[d].N++
-				out = append(out, move{w: w3, peer: -1, desc: x.say(func() string { return "duplicate " + m.String() }), msg: m})
+				out = append(out, move{kind: MoveDuplicate, w: w3, peer: -1, desc: x.say(func() string { return "duplicate " + m.String() }), msg: m})
 			}
 		}
 	}
@@ -719,12 +762,12 @@ func (x *explorer) successors(w *World) []move {
 				w2 := *w
 				w2.P[p].SA[id].Tries++
 				b := branch{w: w2, send: []Msg{s.Out}}
-				out = append(out, x.finish(b, p, func() string { return fmt.Sprintf("retransmit on IKE SA %d", id) }, Msg{}))
+				out = append(out, x.finish(b, p, MoveRetransmit, 0, func() string { return fmt.Sprintf("retransmit on IKE SA %d", id) }, Msg{}))
 			}
 			giveUp := (s.Out.Kind != KNone && s.Tries >= x.sc.Retries) || s.State == InitDone || s.State == Rekeyed
 			if giveUp {
 				for _, b := range x.event(*w, p, id, 0, TimerGiveUp, Facts{Outcomes: []Outcome{OK}}, Msg{}) {
-					out = append(out, x.finish(b, p, func() string { return fmt.Sprintf("timer: give up IKE SA %d", id) }, Msg{}))
+					out = append(out, x.finish(b, p, MoveTimer, TimerGiveUp, func() string { return fmt.Sprintf("timer: give up IKE SA %d", id) }, Msg{}))
 				}
 			}
 			// The deadlines of redundant SAs (60 s) outlast any message's
@@ -734,27 +777,34 @@ func (x *explorer) successors(w *World) []move {
 				// The redundant IKE SA of a collision outlived its
 				// deadline: we delete it ourselves.
 				for _, b := range x.event(*w, p, id, INFORMATIONAL, CmdTerminate, Facts{Outcomes: []Outcome{OK}}, Msg{}) {
-					out = append(out, x.finish(b, p, func() string { return fmt.Sprintf("timer: redundant IKE SA %d expires", id) }, Msg{}))
+					out = append(out, x.finish(b, p, MoveTimer, CmdTerminate, func() string { return fmt.Sprintf("timer: redundant IKE SA %d expires", id) }, Msg{}))
 				}
 			}
 			for c := uint8(1); c < nChild; c++ {
 				ch := w.P[p].Ch[c]
 				if ch.Redundant && quiet && ch.Owner == id && ch.State == ChildInstalled && s.State == Established && s.Out.Kind == KNone {
 					for _, b := range x.event(*w, p, id, INFORMATIONAL, CmdChildDelete, Facts{Outcomes: []Outcome{OK}}, Msg{Arg: c}) {
-						out = append(out, x.finish(b, p, func() string { return fmt.Sprintf("timer: redundant Child SA %d expires", c) }, Msg{}))
+						out = append(out, x.finish(b, p, MoveTimer, CmdChildDelete, func() string { return fmt.Sprintf("timer: redundant Child SA %d expires", c) }, Msg{}))
 					}
 				}
 			}
 			if s.State == Established && s.Out.Kind == KNone && w.Live > 0 {
 				for _, b := range x.event(*w, p, id, INFORMATIONAL, TimerLiveness, Facts{Outcomes: []Outcome{OK}}, Msg{}) {
 					b.w.Live--
-					out = append(out, x.finish(b, p, func() string { return fmt.Sprintf("timer: liveness check on IKE SA %d", id) }, Msg{}))
+					out = append(out, x.finish(b, p, MoveTimer, TimerLiveness, func() string { return fmt.Sprintf("timer: liveness check on IKE SA %d", id) }, Msg{}))
 				}
 			}
 		}
 		if p == 0 && w.P[0].SA[1].State == Idle {
 			for _, b := range x.event(*w, 0, 1, IKE_SA_INIT, CmdInitiate, Facts{Outcomes: []Outcome{OK}}, Msg{}) {
-				out = append(out, x.finish(b, 0, func() string { return "initiate" }, Msg{}))
+				out = append(out, x.finish(b, 0, MoveCommand, CmdInitiate, func() string { return "initiate" }, Msg{}))
+			}
+		}
+		if w.P[p].Stray > 0 {
+			if _, ok := x.rows[[4]uint8{uint8(InitDone), uint8(Responder), 0, uint8(TimerGiveUp)}]; ok {
+				w2 := *w
+				w2.P[p].Stray--
+				out = append(out, x.finish(branch{w: w2}, p, MoveTimer, TimerGiveUp, func() string { return "timer: a stray half-open IKE SA expires" }, Msg{}))
 			}
 		}
 		out = append(out, x.commands(w, p)...)
@@ -768,7 +818,7 @@ func (x *explorer) successors(w *World) []move {
 			w2 := *w
 			w2.Adv--
 			m := Msg{SA: 1, X: CREATE_CHILD_SA, MID: 1, Kind: KNewChild, Key: s.Key, New: 2}
-			out = append(out, x.finish(branch{w: w2, send: []Msg{m}}, 0, func() string { return "adversary: CREATE_CHILD_SA before IKE_AUTH" }, Msg{}))
+			out = append(out, x.finish(branch{w: w2, send: []Msg{m}}, 0, MoveAdversary, 0, func() string { return "adversary: CREATE_CHILD_SA before IKE_AUTH" }, Msg{}))
 		}
 	}
 	return out
@@ -800,7 +850,7 @@ func removeAt(q queue, i int) queue {
 
 // finish puts a branch's messages on the network (a full queue loses them:
 // the queues are bounded) and makes it a move.
-func (x *explorer) finish(b branch, p int, desc func() string, in Msg) move {
+func (x *explorer) finish(b branch, p int, kind MoveKind, ev Event, desc func() string, in Msg) move {
 	for _, m := range b.send {
 		d := 1 - p
 		if b.w.Q[d].N < qCap {
@@ -808,7 +858,7 @@ func (x *explorer) finish(b branch, p int, desc func() string, in Msg) move {
 			b.w.Q[d].N++
 		}
 	}
-	m := move{w: b.w, peer: p, msg: in, send: b.send, viol: b.viol}
+	m := move{kind: kind, ev: ev, w: b.w, peer: p, msg: in, send: b.send, viol: b.viol}
 	if x.verbose || b.viol != "" {
 		m.desc = desc() + strings.Join(b.note, "")
 	}
@@ -822,35 +872,44 @@ func (x *explorer) commands(w *World, p int) []move {
 	}
 	var out []move
 	pe := &w.P[p]
+	if (x.sc.Faults || x.sc.TerminateAny) && x.sc.Terminate && pe.Stray > 0 {
+		if _, ok := x.rows[[4]uint8{uint8(InitDone), uint8(Responder), 0, uint8(CmdTerminate)}]; ok {
+			w2 := *w
+			w2.P[p].Stray--
+			out = append(out, x.finish(branch{w: w2}, p, MoveCommand, CmdTerminate, func() string { return "operator: terminate a stray half-open IKE SA" }, Msg{}))
+		}
+	}
 	for id := uint8(1); id < nSA; id++ {
 		s := pe.SA[id]
-		if x.sc.Faults && x.sc.Terminate {
+		if (x.sc.Faults || x.sc.TerminateAny) && x.sc.Terminate {
 			switch s.State {
 			case InitSent, AuthSent, InitDone, Deleting:
 				// The operator gives up an IKE SA that is not established.
 				for _, b := range x.event(*w, p, id, 0, CmdTerminate, Facts{Outcomes: []Outcome{OK}}, Msg{}) {
 					b.w.P[p].Cmds--
-					out = append(out, x.finish(b, p, func() string { return fmt.Sprintf("operator: terminate IKE SA %d", id) }, Msg{}))
+					out = append(out, x.finish(b, p, MoveCommand, CmdTerminate, func() string { return fmt.Sprintf("operator: terminate IKE SA %d", id) }, Msg{}))
 				}
 			}
 		}
-		if s.Out.Kind != KNone || (s.State != Established && s.State != Rekeyed) {
+		if s.State != Established && s.State != Rekeyed {
 			continue
 		}
+		// A Delete of the IKE SA abandons an outstanding request (as the
+		// engine does); every other command waits for the window.
 		if x.sc.Terminate {
 			for _, b := range x.event(*w, p, id, INFORMATIONAL, CmdTerminate, Facts{Outcomes: []Outcome{OK}}, Msg{}) {
 				b.w.P[p].Cmds--
-				out = append(out, x.finish(b, p, func() string { return fmt.Sprintf("operator: delete IKE SA %d", id) }, Msg{}))
+				out = append(out, x.finish(b, p, MoveCommand, CmdTerminate, func() string { return fmt.Sprintf("operator: delete IKE SA %d", id) }, Msg{}))
 			}
 		}
-		if s.State != Established {
+		if s.State != Established || s.Out.Kind != KNone {
 			continue
 		}
 		if x.sc.CreateChild && pe.Ch[2+p].State == ChildNone {
 			w2 := *w
 			w2.P[p].Cmds--
 			for _, b := range x.event(w2, p, id, CREATE_CHILD_SA, CmdChildCreate, Facts{Outcomes: []Outcome{OK}}, Msg{}) {
-				out = append(out, x.finish(b, p, func() string { return fmt.Sprintf("operator: another Child SA %d", 2+p) }, Msg{}))
+				out = append(out, x.finish(b, p, MoveCommand, CmdChildCreate, func() string { return fmt.Sprintf("operator: another Child SA %d", 2+p) }, Msg{}))
 			}
 		}
 		if x.sc.Faults {
@@ -858,7 +917,7 @@ func (x *explorer) commands(w *World, p int) []move {
 			w2 := *w
 			w2.P[p].Cmds--
 			for _, b := range x.event(w2, p, id, INFORMATIONAL, ReportError, Facts{Outcomes: []Outcome{OK}}, Msg{}) {
-				out = append(out, x.finish(b, p, func() string { return "ESP on an unknown SPI: report INVALID_SPI" }, Msg{}))
+				out = append(out, x.finish(b, p, MoveCommand, ReportError, func() string { return "ESP on an unknown SPI: report INVALID_SPI" }, Msg{}))
 			}
 		}
 		if x.sc.RekeyIKE && id == 1 && s.Rekey == 0 && pe.SA[2+p].State == Idle {
@@ -867,7 +926,7 @@ func (x *explorer) commands(w *World, p int) []move {
 				w2.P[p].Cmds--
 				w2.P[p].SA[id].Rekey = nonce
 				for _, b := range x.event(w2, p, id, CREATE_CHILD_SA, RekeyIKE, Facts{Outcomes: []Outcome{OK}}, Msg{Nonce: nonce}) {
-					out = append(out, x.finish(b, p, func() string { return fmt.Sprintf("operator: rekey IKE SA %d (nonce %d)", id, nonce) }, Msg{}))
+					out = append(out, x.finish(b, p, MoveCommand, RekeyIKE, func() string { return fmt.Sprintf("operator: rekey IKE SA %d (nonce %d)", id, nonce) }, Msg{}))
 				}
 			}
 		}
@@ -881,7 +940,7 @@ func (x *explorer) commands(w *World, p int) []move {
 					w2 := *w
 					w2.P[p].Cmds--
 					for _, b := range x.event(w2, p, id, CREATE_CHILD_SA, RekeyChild, Facts{Outcomes: []Outcome{OK}}, Msg{Arg: c, Nonce: nonce}) {
-						out = append(out, x.finish(b, p, func() string { return fmt.Sprintf("operator: rekey Child SA %d (nonce %d)", c, nonce) }, Msg{}))
+						out = append(out, x.finish(b, p, MoveCommand, RekeyChild, func() string { return fmt.Sprintf("operator: rekey Child SA %d (nonce %d)", c, nonce) }, Msg{}))
 					}
 				}
 			}
@@ -889,11 +948,11 @@ func (x *explorer) commands(w *World, p int) []move {
 			// a Delete of a pair born of a rekey can overtake the
 			// CREATE_CHILD_SA response that tells the rekey's initiator its
 			// SPI, and leave a one-sided pair (docs/model.md).
-			if x.sc.DeleteChild && c == 1 {
+			if x.sc.DeleteChild && (c == 1 || x.sc.DeleteAnyChild) {
 				w2 := *w
 				w2.P[p].Cmds--
 				for _, b := range x.event(w2, p, id, INFORMATIONAL, CmdChildDelete, Facts{Outcomes: []Outcome{OK}}, Msg{Arg: c}) {
-					out = append(out, x.finish(b, p, func() string { return fmt.Sprintf("operator: delete Child SA %d", c) }, Msg{}))
+					out = append(out, x.finish(b, p, MoveCommand, CmdChildDelete, func() string { return fmt.Sprintf("operator: delete Child SA %d", c) }, Msg{}))
 				}
 			}
 		}
@@ -942,6 +1001,25 @@ func (x *explorer) receive(w World, p int, m Msg) []branch {
 		if p != 1 || m.SA != 1 {
 			return drop(w, "")
 		}
+		if !x.sc.LateInit && s.State != Idle && s.State != InitDone {
+			return drop(w, "a late IKE_SA_INIT request (LateInit off)")
+		}
+		if s.State == Deleted && w.P[p].Stray == 0 {
+			// (A stray half-open SA answers the duplicates of its request.)
+			// The responder closed the half-open SA (timeout, operator)
+			// and the initiator's retransmission starts a new one: a new
+			// life of IKE SA 1, with its own Child SA numbering.
+			*s = absSA{Role: Responder}
+			w.P[p].Life++ // its keys will differ from the old life's
+			for c := range w.P[p].Ch {
+				if w.P[p].Ch[c].Owner == 1 || w.P[p].Ch[c].State == ChildDeleted {
+					w.P[p].Ch[c] = absChild{}
+				}
+			}
+		}
+		if s.State != Idle && s.State != InitDone {
+			return x.strayInit(w, p, m)
+		}
 		f := Facts{}
 		switch {
 		case s.State == InitDone:
@@ -976,6 +1054,52 @@ func (x *explorer) receive(w World, p int, m Msg) []branch {
 		return drop(w, ": message ID outside the window")
 	}
 	return x.event(w, p, m.SA, m.X, RecvRequest, x.requestFacts(&w, p, m), m)
+}
+
+// strayInit answers a late duplicate of the first IKE_SA_INIT request as
+// the request for a new IKE SA that it looks like (a half-open SA that
+// times out), by the table's rows for an idle responder.
+func (x *explorer) strayInit(w World, p int, m Msg) []branch {
+	f := Facts{Outcomes: []Outcome{OK}}
+	if x.sc.Cookie && !m.Cookie {
+		f.Outcomes = []Outcome{Cookie}
+	} else if x.sc.InvalidKE && m.Arg == 1 {
+		f.Outcomes = []Outcome{InvalidKE}
+	}
+	from := Idle
+	if w.P[p].Stray > 0 {
+		// The stray SA answers the duplicates of the request that made it.
+		from, f = InitDone, Facts{Outcomes: []Outcome{OK}}
+	}
+	var out []branch
+	for _, t := range x.rows[[4]uint8{uint8(from), uint8(Responder), uint8(IKE_SA_INIT), uint8(RecvRequest)}] {
+		if !x.spec.Guards[KeyOf(t)].Holds(t.Outcome, f) {
+			continue
+		}
+		b := branch{w: w}
+		resp := Msg{SA: m.SA, X: IKE_SA_INIT, Resp: true, Arg: m.Arg}
+		switch t.Outcome {
+		case Cookie:
+			resp.Kind = KCookie
+		case InvalidKE:
+			resp.Kind = KInvalidKE
+		case OK:
+			resp.Kind = KInitResp
+			if from == Idle && t.To == InitDone {
+				b.w.P[p].Stray++
+			}
+		default:
+			resp.Kind = KRefused
+		}
+		if !x.verbose {
+			x.used[KeyOf(t)]++
+		} else {
+			b.note = append(b.note, ": a late duplicate, answered as a new IKE SA")
+		}
+		b.send = []Msg{resp}
+		out = append(out, b)
+	}
+	return out
 }
 
 func drop(w World, why string) []branch {
@@ -1020,16 +1144,19 @@ func (x *explorer) requestFacts(w *World, p int, m Msg) Facts {
 	case KEAPResp:
 		one(EAPContinue)
 	case KNewChild:
-		if s.State == Established {
+		switch {
+		case s.State == Established && (s.Rekey != 0 || unsettled(pe, m.SA)):
+			one(Refused)
+		case s.State == Established:
 			pfs(OK)
-		} else {
+		default:
 			one(OK) // the adversary's, before IKE_AUTH: only a broken table takes it
 		}
 	case KRekeyChild:
 		c := pe.Ch[m.Arg]
 		switch {
-		case s.State != Established || s.Rekey != 0:
-			one(Refused)
+		case s.State != Established || s.Rekey != 0 || unsettled(pe, m.SA):
+			one(Refused) // TEMPORARY_FAILURE (RFC7296-2.25.2-5)
 		case c.Owner != m.SA || c.State == ChildNone || c.State == ChildDeleted:
 			one(Refused)
 		case c.State == ChildDeleting || c.State == ChildRekeyed:
@@ -1039,7 +1166,7 @@ func (x *explorer) requestFacts(w *World, p int, m Msg) Facts {
 		}
 	case KRekeyIKE:
 		switch {
-		case s.State != Established || s.PeerRekey != 0 || childBusy(pe, m.SA) && s.Rekey == 0:
+		case s.State != Established || s.PeerRekey != 0 || (childBusy(pe, m.SA) || childOut(s.Out.Kind)) && s.Rekey == 0:
 			one(Refused)
 		case s.Rekey != 0:
 			pfs(OK) // a collision: answered, settled by the nonces (RFC7296-2.25.2-1)
@@ -1060,6 +1187,18 @@ func (x *explorer) requestFacts(w *World, p int, m Msg) Facts {
 	}
 	return f
 }
+
+// unsettled: IKE SA id is the peer's rekey of IKE SA 1, whose collision
+// with our own rekey of it is not settled: its Child SAs have not moved, and
+// Child SA requests on it get TEMPORARY_FAILURE.
+func unsettled(pe *absPeer, id uint8) bool {
+	o := pe.SA[1]
+	return id != 1 && o.PeerRekey == id && o.Rekey != 0 && o.State != Idle && o.State != Deleted
+}
+
+// childOut: our outstanding request creates, rekeys or deletes a Child SA
+// (RFC7296-2.25.1-7: an IKE SA rekey meanwhile gets TEMPORARY_FAILURE).
+func childOut(k Kind) bool { return k == KNewChild || k == KRekeyChild || k == KDelChild }
 
 func childBusy(pe *absPeer, sa uint8) bool {
 	for _, c := range pe.Ch {
@@ -1238,7 +1377,7 @@ func (x *explorer) apply(b *branch, p int, id uint8, t Transition, f Facts, m Ms
 				if t.From == InitDone {
 					resp = s.Resp // the same response again
 				} else {
-					s.Key = 10 + m.Arg
+					s.Key = 10 + m.Arg + 4*w.P[p].Life
 					s.ExpMID, s.NextMID = 1, 0
 					resp = Msg{SA: id, X: IKE_SA_INIT, Resp: true, Kind: KInitResp, Arg: m.Arg, Key: 0}
 					resp.New = s.Key // the keys the response lets the initiator derive
@@ -1277,8 +1416,8 @@ func (x *explorer) apply(b *branch, p int, id uint8, t Transition, f Facts, m Ms
 			case t.Outcome == InvalidKE:
 				resp = answer(KInvalidKE)
 			case t.Outcome == Refused:
-				k := KTempFail
-				if m.Kind == KRekeyChild {
+				k := KTempFail // on an IKE SA being closed or rekeyed, whatever it asks (2.25.2)
+				if m.Kind == KRekeyChild && t.From == Established && s.Rekey == 0 && !unsettled(pe, id) {
 					if c := pe.Ch[m.Arg]; c.Owner != m.SA || c.State == ChildNone || c.State == ChildDeleted {
 						k = KNotFound
 					}
@@ -1311,11 +1450,20 @@ func (x *explorer) apply(b *branch, p int, id uint8, t Transition, f Facts, m Ms
 			case DeleteIKE:
 				resp = answer(KEmpty)
 			case DeleteChild:
-				if c := pe.Ch[m.Arg]; c.Owner == id && c.State != ChildNone && c.State != ChildDeleted {
-					x.childTo(b, p, m.Arg, ChildRemoved)
-				}
 				resp = answer(KDelChild)
 				resp.Arg = m.Arg
+				if c := pe.Ch[m.Arg]; c.Owner == id && c.State != ChildNone && c.State != ChildDeleted {
+					if c.State == ChildDeleting {
+						// Crossing deletes (RFC7296-1.4.1-4): no Delete
+						// payload for an SA we are deleting ourselves. (The
+						// pair is removed here, as the engine does; the RFC
+						// keeps its inbound half until our response.)
+						resp = answer(KEmpty)
+					}
+					x.childTo(b, p, m.Arg, ChildRemoved)
+				} else {
+					resp = answer(KEmpty) // an SA we do not have: nothing to pair
+				}
 			case Refused:
 				resp = answer(KRefused)
 			default:
@@ -1399,10 +1547,11 @@ func (x *explorer) apply(b *branch, p int, id uint8, t Transition, f Facts, m Ms
 				x.childRekeyFailed(b, p, sent.Arg)
 			}
 		case INFORMATIONAL:
-			// Our Delete of a Child SA is answered.
-			if m.Kind == KDelChild {
-				if c := pe.Ch[m.Arg]; c.Owner == id && c.State == ChildDeleting {
-					x.childTo(b, p, m.Arg, ChildRemoved)
+			// Our Delete of a Child SA is answered (with its partner's
+			// Delete, or empty if the peer was deleting it too).
+			if sent.Kind == KDelChild {
+				if c := pe.Ch[sent.Arg]; c.Owner == id && c.State == ChildDeleting {
+					x.childTo(b, p, sent.Arg, ChildRemoved)
 				}
 			}
 		}

@@ -72,6 +72,12 @@ var notExplored = func() map[RowKey]string {
 		m[RowKey{Rekeyed, r, CREATE_CHILD_SA, RecvRequest, Refused}] =
 			"needs a peer that sends CREATE_CHILD_SA on an IKE SA it rekeyed; ours send only the Delete (RFC7296-2.8-6)"
 	}
+	for _, r := range []Role{Initiator, Responder} {
+		for _, o := range []Outcome{OK, ChildFailed} {
+			m[RowKey{Rekeyed, r, CREATE_CHILD_SA, RecvResponse, o}] =
+				"an IKE SA becomes REKEYED only with no CREATE_CHILD_SA of its own outstanding: a Child SA exchange in flight makes the peer's IKE SA rekey get TEMPORARY_FAILURE (RFC7296-2.25.1-7), as the lockstep test confirms of the engine"
+		}
+	}
 	m[RowKey{InitDone, Responder, INFORMATIONAL, RecvRequest, AuthFailed}] =
 		"the abstract EAP initiator that refuses the server deletes its SA without the INFORMATIONAL N(AUTHENTICATION_FAILED)"
 	return m

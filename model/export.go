@@ -13,12 +13,14 @@ import (
 const ExportCommand = "go run ./model/cmd/modelexport -out docs/model"
 
 // Files returns the exported views of rows, by file name: the DOT graph of
-// each role (initiator.dot, responder.dot) and the Promela model of the pair
+// each role (initiator.dot, responder.dot), of the Child SA life cycle
+// (child.dot) and the Promela model of the pair
 // (ikev2.pml). The contents are deterministic.
 func Files(rows []Transition) map[string]string {
 	return map[string]string{
 		"initiator.dot": DOT(rows, Initiator),
 		"responder.dot": DOT(rows, Responder),
+		"child.dot":     ChildDOT(ChildTable),
 		"ikev2.pml":     Promela(rows),
 	}
 }

@@ -257,7 +257,7 @@ func TestKeyword(t *testing.T) {
 		{"It MUST be so.", "MUST"},
 		{"It MUST NOT be so.", "MUST NOT"},
 		{"It MUST  NOT be so.", "MUST NOT"},
-		{"It SHOULD NOT, and MUST not.", "SHOULD NOT"},
+		{"It SHOULD NOT, and MUST not.", "MUST"},
 		{"It is NOT RECOMMENDED but MUST work.", "MUST"},
 		{"It is RECOMMENDED.", "RECOMMENDED"},
 		{"It SHALL NOT.", "SHALL NOT"},

@@ -227,8 +227,10 @@ not in the catalogue.
 `)
 	fmt.Fprintf(&b, "%d requirements in %d RFCs; %s cited in code, %s cited by a test.\n",
 		total.reqs, len(RFCs()), pct(total.code, total.reqs), pct(total.tests, total.reqs))
-	fmt.Fprintf(&b, "%d MUST-class requirements: %d implemented, %s with a test citing them; %d implemented without a test and %d not implemented on the [to-do list](untested-must.md).\n\n",
-		total.must, total.mustByStatus[StatusImplemented], pct(total.mustTestedBy[StatusImplemented], total.must), nUntested, nMissing)
+	fmt.Fprintf(&b, "%d MUST-class requirements: %d implemented, %d not implemented, %d not applicable; %s cited by a test "+
+		"(%d of the implemented ones). On the [to-do list](untested-must.md): %d implemented without a test, %d not implemented.\n\n",
+		total.must, total.mustByStatus[StatusImplemented], total.mustByStatus[StatusNotImpl], total.mustByStatus[StatusNotApplicable],
+		pct(total.mustTested, total.must), total.mustTestedBy[StatusImplemented], nUntested, nMissing)
 
 	b.WriteString("| status | requirements | tested | MUST-class | MUST-class tested |\n|---|---:|---:|---:|---:|\n")
 	for _, s := range statusOrder {

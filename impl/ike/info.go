@@ -154,6 +154,14 @@ func (sa *ikeSA) terminate(now time.Time) []Action {
 		return sa.apply(now, 0, model.CmdTerminate, result{outcome: model.OK}, nil)
 	}
 	// An outstanding request would hold the Delete back: it is abandoned.
+	// Its Message ID is not used again: the peer may have processed it,
+	// and would take a second request with that ID for a retransmission
+	// and answer it from its cache (RFC 7296 section 2.2; found by the
+	// lockstep test against the model, which checks that message IDs never
+	// repeat under one key).
+	if sa.out != nil && sa.out.exchange != wire.IKE_SA_INIT {
+		sa.nextReqID = sa.out.id + 1
+	}
 	sa.out, sa.queue = nil, nil
 	res := result{outcome: model.OK, req: &queuedReq{exchange: wire.INFORMATIONAL, kind: model.CmdTerminate,
 		payloads: []wire.Payload{&wire.Delete{Protocol: wire.ProtoIKE}}}}
