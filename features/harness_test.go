@@ -43,6 +43,7 @@ type end struct {
 	anyPeer    bool
 	seed       uint64
 	lts, rts   string
+	impair     []ike.Impairment // deliberate faults (impl/ike/impair.go)
 }
 
 func defaultEnds() (end, end) {
@@ -90,7 +91,7 @@ func (e end) config(peer netip.Addr, log *bytes.Buffer) (ike.Config, error) {
 	}
 	return ike.Config{Connections: []*ike.Connection{c},
 		Secrets:      []ike.Secret{{IDs: []ike.Identity{id, pid}, Key: []byte(e.psk)}},
-		ForceCookies: e.cookies, Rand: iketest.Rand(e.seed),
+		ForceCookies: e.cookies, Rand: iketest.Rand(e.seed), Impair: e.impair,
 		Logger: hclog.New(&hclog.LoggerOptions{Output: log, Level: hclog.Debug, Name: "ike"}),
 	}, nil
 }

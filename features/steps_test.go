@@ -109,6 +109,20 @@ func initScenario(sc *godog.ScenarioContext) {
 		w.p.ends[1].anyPeer = true // the responder does not know the NAT's address
 		return err
 	})
+	sc.Step(`^the (initiator|responder) is impaired with "([^"]*)"$`, func(role, spec string) error {
+		// Deliberate faults in what that end sends (impl/ike/impair.go):
+		// in its configuration, or set between events once it runs.
+		imp, err := ike.ParseImpairment(spec)
+		if err != nil {
+			return err
+		}
+		i := roleIndex(role)
+		w.p.ends[i].impair = append(w.p.ends[i].impair, imp)
+		if nd := w.p.nodes[i]; nd != nil {
+			return nd.Engine.SetImpairments(w.p.ends[i].impair)
+		}
+		return nil
+	})
 	sc.Step(`^the random sources are seeded with (\d+)$`, func(seed int) error {
 		w.p.ends[0].seed, w.p.ends[1].seed = uint64(seed)*2+1, uint64(seed)*2+2
 		return nil

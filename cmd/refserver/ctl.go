@@ -33,6 +33,12 @@ type request struct {
 	Count int `json:"count,omitempty"`
 	// IKE asks rekey for the IKE SA (Child is then empty).
 	IKE bool `json:"ike,omitempty"`
+	// impair takes one of: Impair, an impairment to add (the syntax of
+	// ike.ParseImpairment: "drop --exchange IKE_AUTH --response --nth 1");
+	// List, to list the active ones; Clear, to remove them all.
+	Impair string `json:"impair,omitempty"`
+	List   bool   `json:"list,omitempty"`
+	Clear  bool   `json:"clear,omitempty"`
 }
 
 // response is the answer to a request.
@@ -44,6 +50,8 @@ type response struct {
 	SAs   []saJSON   `json:"sas,omitempty"`
 	Stats *statsJSON `json:"stats,omitempty"`
 	Probe *probeJSON `json:"probe,omitempty"`
+	// Impairments: the active impairments after an impair command.
+	Impairments []impairJSON `json:"impairments,omitempty"`
 }
 
 // Control commands.
@@ -54,9 +62,10 @@ const (
 	cmdStats     = "stats"
 	cmdProbe     = "probe"
 	cmdRekey     = "rekey"
+	cmdImpair    = "impair"
 )
 
-var commands = []string{cmdInitiate, cmdTerminate, cmdRekey, cmdListSAs, cmdStats, cmdProbe}
+var commands = []string{cmdInitiate, cmdTerminate, cmdRekey, cmdListSAs, cmdStats, cmdProbe, cmdImpair}
 
 const (
 	defaultInitiateTimeout  = 20 * time.Second
@@ -184,6 +193,9 @@ func (s *server) handle(req request) response {
 	if req.Command != cmdRekey && req.IKE {
 		return fail(fmt.Errorf("refserver: %s takes no ike", req.Command))
 	}
+	if req.Command != cmdImpair && (req.Impair != "" || req.List || req.Clear) {
+		return fail(fmt.Errorf("refserver: %s takes no impair, list or clear", req.Command))
+	}
 	if req.Command == cmdRekey {
 		switch {
 		case req.IKE && req.Child != "":
@@ -213,6 +225,8 @@ func (s *server) handle(req request) response {
 		timeout = d
 	}
 	switch req.Command {
+	case cmdImpair:
+		return s.impair(req)
 	case cmdListSAs:
 		var sas []saJSON
 		if err := s.do(func(time.Time) { sas = sasJSONWith(s.eng.SAs(), s.childCounters()) }); err != nil {
@@ -612,6 +626,8 @@ const ctlUsage = `usage: refserver ctl [--ctl SOCKET] COMMAND [ARGS]
   list-sas [--json]
   stats [--json]
   probe NAME [--child CHILD] [--count 3] [--timeout 5s] [--json]
+  impair KIND[=ARG] [--exchange X] [--request|--response] [--nth N] [--json]
+  impair --list [--json] | impair --clear
 `
 
 // runCtl is `refserver ctl ...`.
@@ -630,6 +646,14 @@ func runCtl(args []string, stdout, stderr io.Writer) int {
 		}
 		pos = append(pos, fs.fs.Arg(0))
 		args = fs.fs.Args()[1:]
+		if len(pos) == 1 && pos[0] == cmdImpair {
+			// Its options are the impairment's (impair.go).
+			if *fs.child != "" || *fs.timeout != 0 || *fs.count != 0 || *fs.ike {
+				fmt.Fprintf(stderr, "refserver ctl: impair takes no --child, --timeout, --count or --ike\n%s", ctlUsage)
+				return 2
+			}
+			return runImpair(*fs.ctl, *fs.json, args, stdout, stderr)
+		}
 	}
 	usageErr := func(format string, a ...any) int {
 		fmt.Fprintf(stderr, "refserver ctl: "+format+"\n", a...)

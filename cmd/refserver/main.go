@@ -14,6 +14,7 @@
 //	          [--keylog DIR] [--pcap FILE] [--force-cookies] [--cookie-threshold N]
 //	          [--retransmit-timeout D] [--retransmit-tries N] [--retransmit-base F]
 //	          [--fragment-size N] [--tun NAME] [--mtu N] [--force-encap] [--tunnel-echo] [--no-dataplane]
+//	          [--impair SPEC ...]
 //	refserver --check-config FILE
 //	refserver ctl [--ctl SOCKET] COMMAND [ARGS]
 //
@@ -61,13 +62,14 @@
 // $XDG_RUNTIME_DIR/refserver.ctl or ./refserver.ctl; mode 0600) takes one
 // JSON request per connection, one line, and answers with one JSON line:
 //
-//	request:  {"command": "initiate"|"terminate"|"rekey"|"list-sas"|"stats"|"probe",
+//	request:  {"command": "initiate"|"terminate"|"rekey"|"list-sas"|"stats"|"probe"|"impair",
 //	           "name": CONNECTION, "child": CHILD, "ike": true, "timeout": "20s",
-//	           "count": 3}
+//	           "count": 3, "impair": SPEC, "list": true, "clear": true}
 //	response: {"ok": true|false, "error": "...", "message": "...",
 //	           "sas": [SA...], "stats": {"ike": {...}, "netio": {...},
 //	           "dataplane": {..., "spd": [...]}},
-//	           "probe": {"spi_in", "src", "dst", "sent", "received", "rtt_ms"}}
+//	           "probe": {"spi_in", "src", "dst", "sent", "received", "rtt_ms"},
+//	           "impairments": [{"spec", "kind", "arg", "exchange", "direction", "nth"}]}
 //
 // initiate and terminate wait (at most "timeout", default 20s and 10s)
 // until the IKE SA is ESTABLISHED or has failed, or is gone. When the
@@ -98,6 +100,24 @@
 // is the engine's: INSTALLED, and during a rekey REKEYED, DELETING and the
 // like, shown as they come.
 // `refserver ctl list-sas` prints them as `swanctl --list-sas` does.
+//
+// # Impairments
+//
+// For conformance suites that must see their judges fail, the server can
+// break the protocol on purpose in what it sends, as libreswan's impair
+// does (impl/ike/impair.go): `--impair SPEC` at startup (repeatable) and
+// `ctl impair SPEC` (adds one; `ctl impair --list [--json]`, `ctl impair
+// --clear`) take
+//
+//	KIND[=ARG] [--exchange IKE_SA_INIT|IKE_AUTH|CREATE_CHILD_SA|INFORMATIONAL] [--request|--response] [--nth N]
+//
+// with the kinds drop, duplicate, delay=DURATION, no-retransmit,
+// omit-payload=TYPE, duplicate-payload=TYPE, corrupt-payload=TYPE (TYPE:
+// SA, KE, No, IDi, IDr, AUTH, TSi, TSr, N, D, CERT, CERTREQ, V, CP, EAP),
+// bogus-cookie, reserved-bits, version-bump, minor-version,
+// unknown-critical-payload and zero-ke; --nth N impairs only the Nth
+// matching message (from 1; 0, the default: every one). Every fault is
+// logged at WARN level: "IMPAIRED: KIND on EXCHANGE request|response ID".
 //
 // Exit status: 0 success; 1 failure (a server that could not start or
 // failed, a control command that failed, an invalid configuration); 2 usage.
@@ -132,6 +152,7 @@ const usage = `usage: refserver [--config FILE] [--listen ADDR,...] [--ike-port 
                  [--keylog DIR] [--pcap FILE] [--force-cookies] [--cookie-threshold N]
                  [--retransmit-timeout D] [--retransmit-tries N] [--retransmit-base F]
                  [--fragment-size N] [--tun NAME] [--mtu N] [--force-encap] [--tunnel-echo] [--no-dataplane]
+                 [--impair SPEC ...]
        refserver --check-config FILE
        refserver ctl [--ctl SOCKET] COMMAND [ARGS]
 
@@ -147,6 +168,11 @@ ctl commands:
   stats [--json]                                  engine, socket and data plane counters, the SPD
   probe NAME [--child CHILD] [--count 3] [--timeout 5s] [--json]
                                                   UDP echo through a Child SA (exit 0: an echo came back)
+  impair KIND[=ARG] [--exchange X] [--request|--response] [--nth N] [--json]
+  impair --list [--json] | impair --clear         add, list or clear deliberate protocol faults (testing only):
+                                                  drop duplicate delay=D no-retransmit omit-payload=T
+                                                  duplicate-payload=T corrupt-payload=T bogus-cookie reserved-bits
+                                                  version-bump minor-version unknown-critical-payload zero-ke
 
 Exit status: 0 success, 1 failure, 2 usage.
 
@@ -185,6 +211,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	fs.BoolVar(&o.noDataplane, "no-dataplane", false, "negotiate only: no ESP processing, no tunnel device, no raw sockets")
 	fs.BoolVar(&o.forceEncap, "force-encap", false, "UDP-encapsulate ESP (RFC 3948) even when no NAT was detected")
 	fs.BoolVar(&o.tunnelEcho, "tunnel-echo", false, "answer UDP echo (port 7) inside tunnel-mode Child SAs instead of handing it to the device")
+	fs.Var(impairFlag{&o.impairs}, "impair", "deliberate protocol fault `SPEC` in what the server sends, for conformance tests (repeatable): KIND[=ARG] [--exchange X] [--request|--response] [--nth N], as ctl impair")
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return 0

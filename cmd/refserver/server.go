@@ -49,6 +49,8 @@ type options struct {
 	mtu         int
 	forceEncap  bool
 	tunnelEcho  bool
+	// impairs are the --impair faults (impl/ike/impair.go).
+	impairs []ike.Impairment
 }
 
 // maxDowns bounds the record of recent IKE SA failures that ctl initiate
@@ -157,6 +159,7 @@ func newServer(o options, stdout, stderr io.Writer) (_ *server, err error) {
 		}
 	}
 	s.cfg.Logger = log.ResetNamed("ike")
+	s.cfg.Impair = o.impairs
 	s.cfg.ForceCookies = o.forceCookies
 	s.cfg.CookieThreshold = o.cookieThreshold
 	s.cfg.RetransmitTimeout = o.retransmitTimeout

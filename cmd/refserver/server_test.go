@@ -399,7 +399,7 @@ func TestCtlErrors(t *testing.T) {
 	for _, tc := range []struct {
 		line, want string
 	}{
-		{`{"command":"frobnicate"}`, `refserver: unknown command "frobnicate" (commands: initiate, terminate, rekey, list-sas, stats, probe)`},
+		{`{"command":"frobnicate"}`, `refserver: unknown command "frobnicate" (commands: initiate, terminate, rekey, list-sas, stats, probe, impair)`},
 		{`{}`, "refserver: the request has no command"},
 		{`not json`, "refserver: bad request: "},
 		{`{"command":"stats","extra":1}`, `refserver: bad request: json: unknown field "extra"`},

@@ -79,6 +79,11 @@ type Config struct {
 	// Logger receives one line per message sent or parsed and the reason
 	// for every refusal (nil: no logging).
 	Logger hclog.Logger
+
+	// Impair lists deliberate protocol faults in the messages the engine
+	// sends (impair.go), for conformance suites that must see their judges
+	// fail. Empty in normal operation; Engine.SetImpairments replaces it.
+	Impair []Impairment
 }
 
 // Connection is one swanctl.conf `connections` entry: how to reach a peer,

@@ -62,6 +62,10 @@ type Engine struct {
 	// token bucket for unauthenticated error responses
 	errTokens float64
 	errAt     time.Time
+
+	// deliberate faults (impair.go) and the datagrams delay holds back
+	impair  []*impairState
+	delayed []delayedSend
 }
 
 type initKey struct {
@@ -113,6 +117,9 @@ func New(cfg Config) (*Engine, error) {
 			return nil, fmt.Errorf("ike: connection %q defined twice", c.Name)
 		}
 		names[c.Name] = true
+	}
+	if err := e.SetImpairments(cfg.Impair); err != nil {
+		return nil, err
 	}
 	return e, nil
 }
@@ -310,7 +317,7 @@ func (sa *ikeSA) receive(now time.Time, d Datagram, h wire.Header) []Action {
 		case sa.hasResp && h.MessageID == sa.lastRespID:
 			// RFC7296-2.3-8: a retransmitted request gets the same response,
 			// without being processed again (frag.go: whole or in fragments).
-			return sa.resendResponse(d, h)
+			return sa.resendResponse(now, d, h)
 		case h.MessageID != sa.nextPeerID:
 			return e.drop(fmt.Sprintf("request with message ID %d, expected %d", h.MessageID, sa.nextPeerID), d, nil)
 		}
@@ -434,6 +441,12 @@ func (sa *ikeSA) handleResponse(now time.Time, in *inMsg) []Action {
 		// An unauthenticated response that does not even parse: keep
 		// waiting for the real one (RFC7296-2.4-10).
 		return sa.e.drop("malformed IKE_SA_INIT response", in.d, in.err)
+	}
+	if u := unknownCritical(in.payloads); u != nil && in.h.Exchange == wire.IKE_SA_INIT {
+		// RFC7296-4-3: a message with an unsupported critical payload is
+		// rejected; as an unauthenticated IKE_SA_INIT response it is
+		// dropped like a malformed one, and the real one may still come.
+		return sa.e.drop(fmt.Sprintf("IKE_SA_INIT response with an unsupported critical payload %v", u.Kind), in.d, nil)
 	}
 	out := sa.out
 	sa.out = nil // the exchange is complete (RFC7296-2.3-7: the copy may go)
@@ -808,21 +821,26 @@ func (e *Engine) schedule(sa *ikeSA) {
 }
 
 // NextTimeout is when Tick must next be called; false when no timer runs.
+// Datagrams held back by a delay impairment (impair.go) count as timers.
 func (e *Engine) NextTimeout() (time.Time, bool) {
+	at, ok := e.nextDelayed()
 	for e.timers.Len() > 0 {
 		t := e.timers[0]
 		if t.gen == t.sa.timerGen {
-			return t.at, true
+			if !ok || t.at.Before(at) {
+				at, ok = t.at, true
+			}
+			break
 		}
 		heap.Pop(&e.timers)
 	}
-	return time.Time{}, false
+	return at, ok
 }
 
 // Tick runs every timer due at now: retransmissions, liveness checks,
 // half-open expiry and NAT keepalives.
 func (e *Engine) Tick(now time.Time) []Action {
-	var acts []Action
+	acts := e.releaseDelayed(now)
 	for e.timers.Len() > 0 && !e.timers[0].at.After(now) {
 		t := heap.Pop(&e.timers).(timerEntry)
 		if t.gen != t.sa.timerGen {
@@ -859,7 +877,7 @@ func (sa *ikeSA) onTimer(now time.Time) []Action {
 		o.next = now.Add(o.interval)
 		e.stats.Retransmits++
 		e.log.Info(fmt.Sprintf("retransmit %d of request with message ID %d", o.tries, o.id), "ike", sa.String())
-		acts = append(acts, sa.sendOut(o.data, o.frags)...)
+		acts = append(acts, sa.impairSend(now, sa.header(o.exchange, o.id, false), sa.sendOut(o.data, o.frags), true)...)
 	}
 	if !sa.livenessAt.IsZero() && !now.Before(sa.livenessAt) {
 		sa.livenessAt = time.Time{}

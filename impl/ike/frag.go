@@ -195,9 +195,17 @@ func (e *Engine) maxMessage(remote netip.AddrPort, marker bool) int {
 // configured threshold; the form of the request does not decide the
 // response's (RFC7383-2.4-5 yields to the first guideline).
 func (sa *ikeSA) encodeOut(h wire.Header, ps []wire.Payload, remote netip.AddrPort, marker bool) ([]byte, [][]byte, error) {
+	// Deliberate faults, when asked for (impair.go): the inner payloads
+	// are impaired before SK is sealed. Reserved bits of the generic
+	// headers are set in unfragmented messages only.
+	h, ps, reserved := sa.impairContent(h, ps)
+	encode := sa.encode
+	if reserved {
+		encode = sa.encodeReserved
+	}
 	// RFC 7383 section 2.2: IKE_SA_INIT has no Encrypted payload to split.
 	if h.Exchange == wire.IKE_SA_INIT || sa.skOut == nil || !sa.sendsFragments() {
-		data, err := sa.encode(h, ps)
+		data, err := encode(h, ps)
 		return data, nil, err
 	}
 	_, pt, err := wire.AppendPayloads(nil, ps)
@@ -207,7 +215,7 @@ func (sa *ikeSA) encodeOut(h wire.Header, ps []wire.Payload, remote netip.AddrPo
 	size := wire.HeaderLen + wire.GenericHeaderLen + len(pt) + sa.skOut.Overhead(len(pt))
 	limit := sa.e.maxMessage(remote, marker)
 	if size <= limit {
-		data, err := sa.encode(h, ps)
+		data, err := encode(h, ps)
 		return data, nil, err
 	}
 	frags, err := sa.skOut.SealFragments(h, ps, limit, sa.e.rand)
@@ -242,7 +250,7 @@ func (sa *ikeSA) sendOut(data []byte, frags [][]byte) []Action {
 // response, whole or in the same fragments, without processing the request
 // again (RFC7296-2.3-8). Of a request that came in fragments, only fragment
 // 1 asks for it; the others are ignored (RFC7383-2.6.1-2).
-func (sa *ikeSA) resendResponse(d Datagram, h wire.Header) []Action {
+func (sa *ikeSA) resendResponse(now time.Time, d Datagram, h wire.Header) []Action {
 	e := sa.e
 	if f, isFrag, err := crypto.ParseFragment(d.Data); isFrag && (err != nil || f.Number != 1) {
 		return e.drop(fmt.Sprintf("fragment %d of %d of request %d, which is answered already: only fragment 1 asks for the response again",
@@ -250,7 +258,8 @@ func (sa *ikeSA) resendResponse(d Datagram, h wire.Header) []Action {
 	}
 	e.stats.CachedResponses++
 	e.log.Info("retransmitting response to request "+fmt.Sprint(h.MessageID), "ike", sa.String())
-	return datagrams(d.Local, d.Remote, d.NonESPMarker, sa.lastResp, sa.frag.lastResp)
+	return sa.impairSend(now, sa.header(h.Exchange, h.MessageID, true),
+		datagrams(d.Local, d.Remote, d.NonESPMarker, sa.lastResp, sa.frag.lastResp), true)
 }
 
 // ---- receiving (RFC 7383 section 2.6) ----

@@ -55,11 +55,20 @@ func checkRequest(in *inMsg) error {
 	if in.err != nil {
 		return errNotify(wire.INVALID_SYNTAX, model.Refused, "malformed %v request: %v", in.h.Exchange, in.err)
 	}
-	for _, p := range in.payloads {
+	if u := unknownCritical(in.payloads); u != nil {
+		e := errNotify(wire.UNSUPPORTED_CRITICAL_PAYLOAD, model.Refused, "unsupported critical payload %v", u.Kind)
+		e.data = []byte{byte(u.Kind)}
+		return e
+	}
+	return nil
+}
+
+// unknownCritical returns the first payload of a type we do not know whose
+// critical bit is set (RFC7296-2.5-8, RFC7296-4-3), or nil.
+func unknownCritical(ps []wire.Payload) *wire.Unknown {
+	for _, p := range ps {
 		if u, ok := p.(*wire.Unknown); ok && u.Critical {
-			e := errNotify(wire.UNSUPPORTED_CRITICAL_PAYLOAD, model.Refused, "unsupported critical payload %v", u.Kind)
-			e.data = []byte{byte(u.Kind)}
-			return e
+			return u
 		}
 	}
 	return nil

@@ -37,7 +37,7 @@ func (sa *ikeSA) request(now time.Time, q queuedReq) []Action {
 	// The retransmission timer (a request sent from the queue comes after
 	// the transition that armed the SA's timers).
 	sa.e.schedule(sa)
-	return sa.sendOut(data, frags)
+	return sa.impairSend(now, h, sa.sendOut(data, frags), false)
 }
 
 // respond sends (and caches) the response to the request just processed.
@@ -55,7 +55,7 @@ func (sa *ikeSA) respond(now time.Time, in *inMsg, ps []wire.Payload) []Action {
 	sa.frag.lastResp = frags // RFC 7383 section 2.6.1: resent as the same fragments
 	sa.nextPeerID = in.h.MessageID + 1
 	sa.logMessage("sending", h, ps)
-	return datagrams(in.d.Local, in.d.Remote, in.d.NonESPMarker, data, frags)
+	return sa.impairSend(now, h, datagrams(in.d.Local, in.d.Remote, in.d.NonESPMarker, data, frags), false)
 }
 
 // pump sends the next queued request once the window is free.
