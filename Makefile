@@ -8,7 +8,7 @@ BENCHTIME ?= 1s
 # targets; a package may keep a target beside its own internals).
 FUZZ_TARGETS = $(shell grep -o '^func Fuzz[A-Za-z0-9_]*' $$(git ls-files '*_test.go' 2>/dev/null || find . -name '*_test.go') | sed -E 's#^(.*)/[^/]*_test.go:func #./\1:#')
 
-.PHONY: help run dump test vet fmt-check unit fuzz bench bench-load bench-tunnel interop trace model build deps
+.PHONY: help run dump test vet fmt-check unit fuzz bench bench-load bench-tunnel interop trace model conform build deps
 
 help:
 	@echo "make run      start the reference server (refserver) on its embedded default config"
@@ -19,6 +19,7 @@ help:
 	@echo "make bench-tunnel  iperf3 through the tunnel: refserver and charon pairs, same run (root)"
 	@echo "make interop  strongSwan charon against cmd/refserver in network namespaces (root, ~7 min)"
 	@echo "make trace    regenerate docs/rfc-trace and check every cited requirement ID against spec/catalogue"
+	@echo "make conform  the conformance suite against refserver: report in conform-out/report.html"
 	@echo "make model    run the model's explorer over every scenario (figures for docs/model.md), regenerate docs/model exports"
 
 build:
@@ -92,6 +93,13 @@ interop: deps
 model:
 	$(GO) run ./model/cmd/explore
 	$(GO) run ./model/cmd/modelexport -out docs/model
+
+# The conformance suite (conformance/, cmd/ikeconform) against refserver on
+# 127.0.0.1: report.html, report.json, junit.xml and per case pcap, key table
+# and log in conform-out/. Against another IUT: go run ./cmd/ikeconform run ...
+conform:
+	IKEV2REF_CONFORMANCE_OUT=$(CURDIR)/conform-out $(GO) test -count=1 -run '^TestReportRefserver$$' -v ./conformance/ | tail -3
+	@echo "make conform: open conform-out/report.html"
 
 trace:
 	$(GO) run ./spec/cmd/rfctrace -root . -out docs/rfc-trace

@@ -29,6 +29,7 @@ PKGS=(
   spin
   graphviz
   gcc
+  chromium
 )
 
 missing=()

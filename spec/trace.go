@@ -28,7 +28,8 @@ type Citation struct {
 	// or declaration ("var defaultSuites") it is in or documents, or for a
 	// .feature file the Scenario (or Feature) it is in; empty at file level.
 	Func string
-	// Test is true for a citation in a _test.go or .feature file.
+	// Test is true for a citation in a _test.go or .feature file or in a
+	// conformance case (conformance/).
 	Test bool
 }
 
@@ -44,7 +45,7 @@ var keywordOrder = []string{"MUST", "MUST NOT", "REQUIRED", "SHALL", "SHALL NOT"
 // and returns every requirement ID they cite, sorted by file and line. It
 // skips .git, hidden directories, testdata directories and spec/ (the
 // catalogue and its tools, whose IDs are examples). A citation in a _test.go
-// or .feature file is a test citation.
+// or .feature file or under conformance/ is a test citation.
 func ScanCitations(root string) ([]Citation, error) {
 	var cites []Citation
 	err := filepath.WalkDir(root, func(path string, d fs.DirEntry, err error) error {
@@ -125,7 +126,9 @@ type span struct {
 }
 
 func goCitations(rel string, data []byte) ([]Citation, error) {
-	test := strings.HasSuffix(rel, "_test.go")
+	// The conformance suite's cases (conformance/) judge requirements: their
+	// citations are test citations, like those of _test.go files.
+	test := strings.HasSuffix(rel, "_test.go") || strings.HasPrefix(rel, "conformance/")
 	fset := token.NewFileSet()
 	f, err := parser.ParseFile(fset, rel, data, parser.ParseComments|parser.SkipObjectResolution)
 	var spans []span

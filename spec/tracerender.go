@@ -214,7 +214,8 @@ it, its status, where the code does it, and which tests check it.
 ` + "`make trace`" + ` runs ` + "`go run ./spec/cmd/rfctrace -out docs/rfc-trace`" + ` and then the tests that keep it
 true. The generator walks the repository for ` + "`.go`" + ` and ` + "`.feature`" + ` files (skipping hidden
 directories, ` + "`testdata`" + ` and ` + "`spec/`" + `, whose IDs are examples), and takes every requirement ID on
-every line: in a ` + "`_test.go`" + ` or ` + "`.feature`" + ` file a test reference, elsewhere a code reference.
+every line: in a ` + "`_test.go`" + ` or ` + "`.feature`" + ` file or a conformance case (` + "`conformance/`" + `) a test
+reference, elsewhere a code reference.
 It joins spec/status and writes these files, sorted, without timestamps.
 TestTraceUpToDate (package spec) regenerates them into a temporary directory and fails when
 the committed files differ; TestStatusFiles fails when a catalogue row has no status row, on

@@ -322,7 +322,11 @@ func (sa *ikeSA) processCreateChild(now time.Time, in *inMsg) result {
 		if len(n.SPI) != 4 || (n.Protocol != wire.ProtoESP && n.Protocol != wire.ProtoAH) {
 			return refuse(errNotify(wire.INVALID_SYNTAX, model.Refused, "REKEY_SA with protocol %v and a %d-octet SPI", n.Protocol, len(n.SPI)))
 		}
-		old = sa.childByOut(binary.BigEndian.Uint32(n.SPI))
+		// Our Child SAs are all ESP: an AH SPI names none of them, even
+		// if an ESP SA has the same number.
+		if n.Protocol == wire.ProtoESP {
+			old = sa.childByOut(binary.BigEndian.Uint32(n.SPI))
+		}
 		switch {
 		case old == nil:
 			// RFC7296-2.25-5, RFC7296-2.25.1-3: the SPI copied from REKEY_SA.

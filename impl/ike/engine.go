@@ -233,6 +233,11 @@ func (e *Engine) Receive(now time.Time, d Datagram) []Action {
 			if h.Exchange != wire.IKE_SA_INIT || h.IsResponse() || h.MessageID != 0 {
 				return e.drop("zero responder SPI outside an IKE_SA_INIT request", d, nil)
 			}
+			// RFC7296-3.1-2: the initiator's SPI is never zero; an IKE SA
+			// without one could not be named (RFC7296-2.6-1).
+			if h.SPIi == 0 {
+				return e.drop("IKE_SA_INIT request with a zero initiator SPI", d, nil)
+			}
 			if sa := e.initReqs[initKey{h.SPIi, d.Remote.Addr()}]; sa != nil {
 				return sa.receive(now, d, h)
 			}

@@ -31,7 +31,7 @@ import (
 // An impairment applies to the messages it matches: of its exchange
 // (Exchange, 0: any), of its direction (Request, Response, neither: both),
 // and that it can change (omit-payload=KE matches only messages with a KE
-// payload, bogus-cookie only IKE_SA_INIT requests with N(COOKIE),
+// payload, bogus-cookie only IKE_SA_INIT messages with N(COOKIE),
 // no-retransmit only retransmissions of requests). Nth picks the Nth match
 // counting from 1 (counted per impairment, from the last SetImpairments);
 // 0 takes every match.
@@ -48,7 +48,7 @@ const (
 	ImpairOmitPayload      ImpairKind = "omit-payload"             // =TYPE: leave out every payload of TYPE
 	ImpairDuplicatePayload ImpairKind = "duplicate-payload"        // =TYPE: repeat the first payload of TYPE
 	ImpairCorruptPayload   ImpairKind = "corrupt-payload"          // =TYPE: flip the bits of the last octet of the first TYPE payload's body
-	ImpairBogusCookie      ImpairKind = "bogus-cookie"             // send a wrong N(COOKIE) value when retrying with one
+	ImpairBogusCookie      ImpairKind = "bogus-cookie"             // a wrong N(COOKIE) value: in the initiator's retry, or in the responder's COOKIE response
 	ImpairReservedBits     ImpairKind = "reserved-bits"            // set the reserved bits of the IKE header flags and of the generic payload headers
 	ImpairVersionBump      ImpairKind = "version-bump"             // major version 3 in the IKE header
 	ImpairMinorVersion     ImpairKind = "minor-version"            // minor version 1 in the IKE header
@@ -226,8 +226,8 @@ func (i *Impairment) check() error {
 			return fmt.Errorf("ike: impairment %s: direction: only requests are retransmitted", i.Kind)
 		}
 	case ImpairBogusCookie:
-		if i.Response || i.Exchange != 0 && i.Exchange != wire.IKE_SA_INIT {
-			return fmt.Errorf("ike: impairment %s: exchange: cookies are sent only in IKE_SA_INIT requests", i.Kind)
+		if i.Exchange != 0 && i.Exchange != wire.IKE_SA_INIT {
+			return fmt.Errorf("ike: impairment %s: exchange: cookies are sent only in IKE_SA_INIT", i.Kind)
 		}
 	}
 	return nil

@@ -95,13 +95,24 @@ func groupTransforms(p *wire.Proposal) offered {
 	var o offered
 	for i := range p.Transforms {
 		t := &p.Transforms[i]
+		// RFC7296-3.3.6-7: a transform with an attribute we do not
+		// understand is unacceptable; the others of its type are
+		// processed as usual. RFC7296-3.3-9: two attributes of one type
+		// make the proposal malformed.
+		unknown, seen := false, map[uint16]bool{}
+		for _, a := range t.Attributes {
+			if seen[a.Type] {
+				o.bad = fmt.Sprintf("transform %v %d carries attribute %d twice", t.Type, t.ID, a.Type)
+			}
+			seen[a.Type] = true
+			unknown = unknown || a.Type != wire.AttrKeyLength || t.Type != wire.TransformENCR
+		}
+		if unknown {
+			continue
+		}
 		switch t.Type {
 		case wire.TransformENCR:
 			kl, _ := t.KeyLength()
-			// RFC7296-3.3-9: a transform MUST NOT have two attributes of one type.
-			if len(t.Attributes) > 1 {
-				o.bad = fmt.Sprintf("%v carries %d attributes", wire.EncrID(t.ID), len(t.Attributes))
-			}
 			o.encr = append(o.encr, EncrAlg{ID: wire.EncrID(t.ID), KeyBits: kl})
 		case wire.TransformPRF:
 			o.prf = append(o.prf, wire.PRFID(t.ID))
