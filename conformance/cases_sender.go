@@ -152,7 +152,9 @@ func runIUTRetransmits(t *T) {
 	p := Dial(t)
 	p.Establish()
 	t.Trigger("terminate")
-	isDelete := func(x *Msg) bool { return !x.IsResponse() && x.Header.Exchange == wire.INFORMATIONAL && x.Has(wire.PayloadDelete) }
+	isDelete := func(x *Msg) bool {
+		return !x.IsResponse() && x.Header.Exchange == wire.INFORMATIONAL && x.Has(wire.PayloadDelete)
+	}
 	wait := time.Duration(t.Profile.Retransmit*float64(time.Second)) + 5*time.Second
 	first := p.Recv(wait, isDelete)
 	t.Require(1, "the IUT's Delete request", first != nil, "INFORMATIONAL request [ D ]", first.Summary())
