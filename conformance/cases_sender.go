@@ -44,11 +44,11 @@ func init() {
 			RFC:     []string{"RFC 7296 3.4", "RFC 6989 2"}, Reqs: []string{"RFC7296-3.4-1"}, Tag: Basic, Role: IUTResponder,
 			Steps: []string{"T -> IUT  IKE_SA_INIT request with KE of the proposal's group", "J1: IUT -> T  IKE_SA_INIT response with KE", "J2: the KE group is the one the tester sent", "J3: the tester's key exchange with the IUT's value succeeds (length, range, point on the curve)"},
 			Run:   runValidKE},
-		&Case{ID: "INFO-101", Title: "The IUT retransmits its unanswered request",
-			Purpose: "A requester retransmits a request that gets no response, with the same message ID and content, until it gives up (RFC 7296 2.1, 2.4); here the IUT's Delete of the IKE SA, left unanswered by the tester.",
-			RFC:     []string{"RFC 7296 2.1", "RFC 7296 2.2", "RFC 7296 2.4"}, Reqs: []string{"RFC7296-2.1-6", "RFC7296-2.1-7", "RFC7296-2.2-1"}, Tag: Advanced, Role: IUTResponder,
+		&Case{ID: "INFO-101", Title: "The IUT retransmits its unanswered request, with growing intervals",
+			Purpose: "A requester retransmits a request that gets no response, with the same message ID and content, until it gives up (RFC 7296 2.1), and the retransmission times increase exponentially (RFC 7296 2.4); here the IUT's Delete of the IKE SA, left unanswered by the tester.",
+			RFC:     []string{"RFC 7296 2.1", "RFC 7296 2.2", "RFC 7296 2.4"}, Reqs: []string{"RFC7296-2.1-6", "RFC7296-2.1-7", "RFC7296-2.2-1", "RFC7296-2.4-8"}, Tag: Advanced, Role: IUTResponder,
 			Needs: []string{"iut-trigger"},
-			Steps: []string{"T <-> IUT  an IKE SA (IKE_SA_INIT, IKE_AUTH)", "the operator makes the IUT delete it (profile trigger \"terminate\")", "J1: IUT -> T  INFORMATIONAL request with D(IKE); the tester does not answer", "J2: IUT -> T  the same request again (same message ID, same octets) within the IUT's retransmission time", "T -> IUT  the response"},
+			Steps: []string{"T <-> IUT  an IKE SA (IKE_SA_INIT, IKE_AUTH)", "the operator makes the IUT delete it (profile trigger \"terminate\")", "J1: IUT -> T  INFORMATIONAL request with D(IKE); the tester does not answer", "J2: IUT -> T  the same request again (same message ID, same octets) within the IUT's retransmission time", "J3: IUT -> T  a second retransmission, after a longer interval than the first", "T -> IUT  the response"},
 			Run:   runIUTRetransmits},
 	)
 }
@@ -166,10 +166,24 @@ func runIUTRetransmits(t *T) {
 	if again != nil {
 		seen = fmt.Sprintf("%s (same octets: %v)", again.Summary(), bytes.Equal(again.Raw, first.Raw))
 	}
-	t.Check(2, "the same request retransmitted", ok, first.Summary()+" (same octets: true)", seen)
-	if again != nil {
-		p.Answer(again, nil)
+	t.Require(2, "the same request retransmitted", ok, first.Summary()+" (same octets: true)", seen)
+	gap1 := again.Time.Sub(first.Time)
+	third := p.Recv(3*gap1+5*time.Second, func(x *Msg) bool {
+		return !x.IsResponse() && x.Header.Exchange == wire.INFORMATIONAL && bytes.Equal(x.Raw, first.Raw)
+	})
+	seen = "no second retransmission"
+	grows := false
+	if third != nil {
+		gap2 := third.Time.Sub(again.Time)
+		grows = gap2 > gap1+gap1/10 // more than the first interval, beyond timer jitter
+		seen = fmt.Sprintf("intervals %.1fs then %.1fs", gap1.Seconds(), gap2.Seconds())
 	}
+	t.Check(3, "the retransmission interval grows", grows, fmt.Sprintf("intervals %.1fs then more", gap1.Seconds()), seen)
+	last := again
+	if third != nil {
+		last = third
+	}
+	p.Answer(last, nil)
 }
 
 // walkPayloads calls f for each generic payload header of an unencrypted
