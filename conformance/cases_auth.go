@@ -97,13 +97,14 @@ func acAlive(t *T, n int) {
 		"IKE_SA_INIT response", m.Summary())
 }
 
-// acSAUp judges (n) that the IKE SA stands: an empty INFORMATIONAL request
-// with message ID mid is answered under its keys.
-func acSAUp(t *T, p *Peer, n int, mid uint32) {
+// acSAUp judges (n) that the IKE SA stands after a request the IUT
+// answered with resp: an empty INFORMATIONAL request with message ID mid
+// is answered under its keys; after an answer with N(INVALID_SYNTAX) the
+// IKE SA may instead be gone (saAfter: RFC 7296 2.21.2, RFC 8229 6).
+func acSAUp(t *T, p *Peer, n int, mid uint32, resp *Msg) {
 	m := p.Request(wire.INFORMATIONAL, nil, ReqOptions{MID: mid, ForceMID: true})
-	t.Check(n, "the IKE SA still stands: an empty INFORMATIONAL request is answered",
-		m != nil && m.Encrypted && m.Err == nil && m.IsResponse(),
-		fmt.Sprintf("INFORMATIONAL response %d [ ]", mid), m.Summary())
+	saAfter(t, n, p, resp, m, "the IKE SA still stands: an empty INFORMATIONAL request is answered "+
+		"(or, after N(INVALID_SYNTAX), the IKE SA is torn down)")
 }
 
 // acDelete deletes the IKE SA with message ID mid (best effort, not judged).
@@ -350,7 +351,8 @@ func authCases() []*Case {
 			ID: "AUTH-001", Title: "PSK authentication: the IUT's IKE_AUTH response authenticates it",
 			Purpose: "The tester establishes an IKE SA with the profile's pre-shared key. The IUT must answer IKE_AUTH " +
 				"with IDr and an AUTH payload whose shared-key MIC verifies over its IKE_SA_INIT response, the initiator's " +
-				"nonce and its IDr (RFC 7296 section 2.15), and make the first Child SA.",
+				"nonce and its IDr (RFC 7296 section 2.15), and, when the profile claims \"child\", make the first Child SA " +
+				"(without it, a refusal of the Child SA with an error Notify leaves the IKE SA up: RFC 7296 section 2.21.3).",
 			RFC:  []string{"RFC 7296 1.2", "RFC 7296 2.15"},
 			Reqs: []string{"RFC7296-1.2-2", "RFC7296-1.2-3", "RFC7296-4-4"},
 			Tag:  Basic, Role: IUTResponder, Needs: []string{"auth:psk"},
@@ -358,20 +360,30 @@ func authCases() []*Case {
 				"T -> IUT  IKE_SA_INIT request: SA(profile's first IKE proposal), KE, Ni, N(NATD_S_IP), N(NATD_D_IP)",
 				"IUT -> T  IKE_SA_INIT response: SA, KE, Nr",
 				"T -> IUT  IKE_AUTH request: SK{IDi(tester_id), AUTH(PSK), SA(ESP), TSi, TSr}",
-				"J1: IUT -> T  IKE_AUTH response SK{IDr, AUTH, SA, TSi, TSr}",
+				"J1: IUT -> T  IKE_AUTH response SK{IDr, AUTH, SA, TSi, TSr} (profile without \"child\": SK{IDr, AUTH, ...})",
 				"J2: the IUT's AUTH (shared key MIC) verifies",
-				"J3: a Child SA with keys results",
+				"J3: a Child SA with keys results (only when the profile claims \"child\")",
 			},
 			Run: func(t *T) {
 				p := Dial(t)
 				acInit(t, p)
 				m := p.Auth(AuthOptions{})
-				t.Require(1, "the IUT answers IKE_AUTH with IDr, AUTH, SA, TSi and TSr",
-					m != nil && m.Encrypted && m.Has(wire.PayloadIDr) && m.Has(wire.PayloadAUTH) && m.Has(wire.PayloadSA) &&
-						m.Has(wire.PayloadTSi) && m.Has(wire.PayloadTSr),
-					"IKE_AUTH response 1 [ IDr AUTH SA TSi TSr ]", m.Summary())
+				if t.Profile.Has("child") {
+					t.Require(1, "the IUT answers IKE_AUTH with IDr, AUTH, SA, TSi and TSr",
+						m != nil && m.Encrypted && m.Has(wire.PayloadIDr) && m.Has(wire.PayloadAUTH) && m.Has(wire.PayloadSA) &&
+							m.Has(wire.PayloadTSi) && m.Has(wire.PayloadTSr),
+						"IKE_AUTH response 1 [ IDr AUTH SA TSi TSr ]", m.Summary())
+				} else {
+					t.Require(1, "the IUT answers IKE_AUTH with IDr and AUTH",
+						m != nil && m.Encrypted && m.Has(wire.PayloadIDr) && m.Has(wire.PayloadAUTH),
+						"IKE_AUTH response 1 [ IDr AUTH ... ]", m.Summary())
+				}
 				t.Check(2, "the IUT's AUTH payload verifies with the shared key", m.AuthOK, "AUTH verifies", "AUTH does not verify")
-				t.Check(3, "a Child SA with keys", len(p.Children) == 1 && p.Children[0].Keys != nil, "1 Child SA", m.Structure())
+				if t.Profile.Has("child") {
+					t.Check(3, "a Child SA with keys", len(p.Children) == 1 && p.Children[0].Keys != nil, "1 Child SA", m.Structure())
+				} else {
+					t.Logf("the profile does not claim \"child\": the Child SA is not judged (%s)", m.Summary())
+				}
 				acDelete(p, 2)
 			},
 		},
@@ -669,7 +681,7 @@ func authCases() []*Case {
 				t.Require(1, "the retransmission is answered", again != nil, first.Summary(), again.Summary())
 				t.Check(2, "the same response octets", bytes.Equal(again.Raw, first.Raw),
 					fmt.Sprintf("%d octets: %s", len(first.Raw), first.Summary()), fmt.Sprintf("%d octets: %s", len(again.Raw), again.Summary()))
-				acSAUp(t, p, 3, 2)
+				acSAUp(t, p, 3, 2, again)
 				acDelete(p, 3)
 			},
 		},
@@ -684,7 +696,7 @@ func authCases() []*Case {
 			Steps: []string{
 				"T -> IUT  IKE_SA_INIT, IKE_AUTH (first IKE SA, from socket A)",
 				"T -> IUT  IKE_SA_INIT, IKE_AUTH request: SK{IDi, AUTH, N(INITIAL_CONTACT), SA, TSi, TSr} (socket B)",
-				"J1: IUT -> T  IKE_AUTH response with AUTH that verifies and a Child SA",
+				"J1: IUT -> T  IKE_AUTH response with AUTH that verifies and a Child SA (the Child SA only when the profile claims \"child\")",
 				"J2: the new IKE SA stands (INFORMATIONAL request 2 answered)",
 			},
 			Run: func(t *T) {
@@ -693,9 +705,10 @@ func authCases() []*Case {
 				b := Dial(t)
 				acInit(t, b)
 				m := b.Auth(AuthOptions{InitialContact: true})
-				t.Check(1, "the IUT authenticates with INITIAL_CONTACT", m != nil && m.AuthOK && m.Has(wire.PayloadSA),
+				child := !t.Profile.Has("child") || m.Has(wire.PayloadSA)
+				t.Check(1, "the IUT authenticates with INITIAL_CONTACT", m != nil && m.AuthOK && child,
 					"IKE_AUTH response 1 [ IDr AUTH SA TSi TSr ] (AUTH verifies)", m.Summary())
-				acSAUp(t, b, 2, 2)
+				acSAUp(t, b, 2, 2, m)
 				acDelete(b, 3)
 			},
 		},
@@ -780,7 +793,7 @@ func authCases() []*Case {
 				if m != nil {
 					mid = 3
 				}
-				acSAUp(t, p, 2, mid)
+				acSAUp(t, p, 2, mid, m)
 				acDelete(p, mid+1)
 			},
 		},
@@ -870,7 +883,7 @@ func authCases() []*Case {
 			Steps: []string{
 				"T -> IUT  IKE_SA_INIT; IKE_AUTH request 1: SK{AUTH, SA, TSi, TSr, IDi}",
 				"J1: IUT -> T  IKE_AUTH response with AUTH that verifies",
-				"J2: a Child SA results",
+				"J2: a Child SA results (only when the profile claims \"child\")",
 			},
 			Run: func(t *T) {
 				p := Dial(t)
@@ -878,7 +891,9 @@ func authCases() []*Case {
 				idi := IDPayload(t.Profile.TesterID, false)
 				m := p.Auth(AuthOptions{IDi: idi, Omit: []wire.PayloadType{wire.PayloadIDi}, Extra: []wire.Payload{idi}})
 				t.Check(1, "the IUT authenticates", m != nil && m.AuthOK, "IKE_AUTH response 1 [ IDr AUTH SA TSi TSr ] (AUTH verifies)", m.Summary())
-				t.Check(2, "a Child SA", len(p.Children) == 1, "1 Child SA", m.Summary())
+				if t.Profile.Has("child") {
+					t.Check(2, "a Child SA", len(p.Children) == 1, "1 Child SA", m.Summary())
+				}
 				if m != nil && m.AuthOK {
 					acDelete(p, 2)
 				}
@@ -906,7 +921,7 @@ func acChildRefused(t *T, o AuthOptions, want ...wire.NotifyType) {
 	}
 	t.Check(2, "the Child SA is refused with "+strings.Join(names, " or "), ok, strings.Join(names, " or "), e)
 	t.Check(3, "no Child SA", !m.Has(wire.PayloadSA) && len(p.Children) == 0, "no SA payload", m.Summary())
-	acSAUp(t, p, 4, 2)
+	acSAUp(t, p, 4, 2, m)
 	acDelete(p, 3)
 }
 
@@ -927,7 +942,7 @@ func childCases() []*Case {
 				"is not 0 (nor 1-255, reserved by RFC 4303). The tester offers all the profile's ESP proposals.",
 			RFC:  []string{"RFC 7296 2.7", "RFC 7296 3.3.1", "RFC 7296 3.3.6"},
 			Reqs: []string{"RFC7296-2.7-3", "RFC7296-2.7-4", "RFC7296-3.3.1-3", "RFC7296-3.3.6-2"},
-			Tag:  Basic, Role: IUTResponder, Needs: []string{"auth:psk"},
+			Tag:  Basic, Role: IUTResponder, Needs: []string{"child", "auth:psk"},
 			Steps: []string{
 				"T -> IUT  IKE_SA_INIT; IKE_AUTH request: SK{IDi, AUTH, SA(all profile ESP proposals), TSi, TSr}",
 				"J1: IUT -> T  IKE_AUTH response with SA, TSi, TSr",
@@ -957,7 +972,7 @@ func childCases() []*Case {
 				"tester offers first one host of tester_ts and of iut_ts, then 0.0.0.0/0.",
 			RFC:  []string{"RFC 7296 2.9"},
 			Reqs: []string{"RFC7296-2.9-2", "RFC7296-2.9-4"},
-			Tag:  Basic, Role: IUTResponder, Needs: []string{"auth:psk"},
+			Tag:  Basic, Role: IUTResponder, Needs: []string{"child", "auth:psk"},
 			Steps: []string{
 				"T -> IUT  IKE_SA_INIT; IKE_AUTH request: SK{IDi, AUTH, SA, TSi(host of tester_ts, 0.0.0.0/0), TSr(host of iut_ts, 0.0.0.0/0)}",
 				"J1: IUT -> T  IKE_AUTH response with a Child SA",
@@ -1071,7 +1086,7 @@ func childCases() []*Case {
 				"section 1.3.1). Either way the Child SA is made; the notification concerns no SA (protocol 0, no SPI).",
 			RFC:  []string{"RFC 7296 1.3.1", "RFC 7296 3.10"},
 			Reqs: []string{"RFC7296-1.3.1-1", "RFC7296-1.3.1-2", "RFC7296-3.10-2"},
-			Tag:  "transport", Role: IUTResponder, Needs: []string{"auth:psk", "transport"},
+			Tag:  "transport", Role: IUTResponder, Needs: []string{"child", "auth:psk", "transport"},
 			Steps: []string{
 				"T -> IUT  IKE_SA_INIT; IKE_AUTH request: SK{IDi, AUTH, N(USE_TRANSPORT_MODE), SA, TSi, TSr}",
 				"J1: IUT -> T  IKE_AUTH response with a Child SA (SA, TSi, TSr)",
@@ -1102,7 +1117,7 @@ func childCases() []*Case {
 				"tunnel mode and the IUT's response must not carry USE_TRANSPORT_MODE.",
 			RFC:  []string{"RFC 7296 1.3.1"},
 			Reqs: []string{"RFC7296-1.3.1-1", "RFC7296-1.3.1-2"},
-			Tag:  Basic, Role: IUTResponder, Needs: []string{"auth:psk"},
+			Tag:  Basic, Role: IUTResponder, Needs: []string{"child", "auth:psk"},
 			Steps: []string{
 				"T -> IUT  IKE_SA_INIT, IKE_AUTH request without N(USE_TRANSPORT_MODE) (Establish)",
 				"J1: the IKE_AUTH response has no N(USE_TRANSPORT_MODE)",
@@ -1121,7 +1136,7 @@ func childCases() []*Case {
 				"No Extended Sequence Numbers: the IUT must pick one.",
 			RFC:  []string{"RFC 7296 2.7", "RFC 7296 3.3.6"},
 			Reqs: []string{"RFC7296-2.7-4", "RFC7296-3.3.6-3"},
-			Tag:  Basic, Role: IUTResponder, Needs: []string{"auth:psk"},
+			Tag:  Basic, Role: IUTResponder, Needs: []string{"child", "auth:psk"},
 			Steps: []string{
 				"T -> IUT  IKE_SA_INIT; IKE_AUTH request: SK{IDi, AUTH, SA(ESP ... EXT_SEQ NO_EXT_SEQ), TSi, TSr}",
 				"J1: IUT -> T  IKE_AUTH response with a Child SA",
@@ -1146,7 +1161,7 @@ func childCases() []*Case {
 				"NO_ADDITIONAL_SAS (section 4). The chosen proposal must be offered, the nonce 16-256 octets.",
 			RFC:  []string{"RFC 7296 1.3.1", "RFC 7296 3.9", "RFC 7296 4"},
 			Reqs: []string{"RFC7296-1.3-2", "RFC7296-4-7", "RFC7296-3.9-1", "RFC7296-3.3.1-3"},
-			Tag:  Basic, Role: IUTResponder, Needs: []string{"auth:psk"},
+			Tag:  Basic, Role: IUTResponder, Needs: []string{"child", "auth:psk"},
 			Steps: []string{
 				"T -> IUT  IKE_SA_INIT, IKE_AUTH (Establish)",
 				"T -> IUT  CREATE_CHILD_SA request 2: SK{SA, Ni, TSi, TSr}",
@@ -1182,7 +1197,7 @@ func childCases() []*Case {
 				"or, if its policy has no PFS, refuses with NO_PROPOSAL_CHOSEN; the IKE SA stands either way.",
 			RFC:  []string{"RFC 7296 1.3", "RFC 7296 1.3.1", "RFC 7296 3.4"},
 			Reqs: []string{"RFC7296-1.3-3", "RFC7296-1.3-4", "RFC7296-3.4-2", "RFC7296-1.3.1-4"},
-			Tag:  Basic, Role: IUTResponder, Needs: []string{"auth:psk"},
+			Tag:  Basic, Role: IUTResponder, Needs: []string{"child", "auth:psk"},
 			Steps: []string{
 				"T -> IUT  IKE_SA_INIT, IKE_AUTH (Establish)",
 				"T -> IUT  CREATE_CHILD_SA request 2: SK{SA(ESP + KE group of the IKE SA), Ni, KEi, TSi, TSr}",
@@ -1207,7 +1222,7 @@ func childCases() []*Case {
 				} else {
 					t.Check(2, "no KEr without an SA", !m.Has(wire.PayloadKE), "no KE", m.Summary())
 				}
-				acSAUp(t, p, 3, 3)
+				acSAUp(t, p, 3, 3, m)
 				acDelete(p, 4)
 			},
 		},
@@ -1244,7 +1259,7 @@ func childCases() []*Case {
 				t.Check(1, "INVALID_KE_PAYLOAD naming "+g.String()+", or NO_PROPOSAL_CHOSEN", okKE || e == wire.NO_PROPOSAL_CHOSEN.String(),
 					"N(INVALID_KE_PAYLOAD) group "+g.String()+"\nor\nN(NO_PROPOSAL_CHOSEN)", m.Structure())
 				t.Check(2, "no Child SA", m != nil && !m.Has(wire.PayloadSA), "no SA", m.Summary())
-				acSAUp(t, p, 3, 3)
+				acSAUp(t, p, 3, 3, m)
 				acDelete(p, 4)
 			},
 		},
@@ -1270,7 +1285,7 @@ func childCases() []*Case {
 				_, isErr := m.ErrorNotify()
 				t.Check(1, "an error Notify", isErr, "CREATE_CHILD_SA response 2 [ N(INVAL_SYN) ]", m.Summary())
 				t.Check(2, "no Child SA", m != nil && !m.Has(wire.PayloadSA), "no SA", m.Summary())
-				acSAUp(t, p, 3, 3)
+				acSAUp(t, p, 3, 3, m)
 				acDelete(p, 4)
 			},
 		},
@@ -1298,7 +1313,7 @@ func childCases() []*Case {
 				_, isErr := m.ErrorNotify()
 				t.Check(1, "an error Notify", isErr, "CREATE_CHILD_SA response 2 [ N(INVAL_SYN) ]", m.Summary())
 				t.Check(2, "no Child SA", m != nil && !m.Has(wire.PayloadSA), "no SA", m.Summary())
-				acSAUp(t, p, 3, 3)
+				acSAUp(t, p, 3, 3, m)
 				acDelete(p, 4)
 			},
 		},
@@ -1329,7 +1344,7 @@ func childCases() []*Case {
 				_, isErr := m.ErrorNotify()
 				t.Check(1, "an error Notify", isErr, "CREATE_CHILD_SA response 2 [ N(INVAL_SYN) ]", m.Summary())
 				t.Check(2, "no Child SA", m != nil && !m.Has(wire.PayloadSA), "no SA", m.Summary())
-				acSAUp(t, p, 3, 3)
+				acSAUp(t, p, 3, 3, m)
 				acDelete(p, 4)
 			},
 		},
@@ -1340,7 +1355,7 @@ func childCases() []*Case {
 				"section 1.4.1).",
 			RFC:  []string{"RFC 7296 1.4.1", "RFC 7296 3.11"},
 			Reqs: []string{"RFC7296-1.4.1-1", "RFC7296-1.4.1-3", "RFC7296-3.11-3"},
-			Tag:  Basic, Role: IUTResponder, Needs: []string{"auth:psk"},
+			Tag:  Basic, Role: IUTResponder, Needs: []string{"child", "auth:psk"},
 			Steps: []string{
 				"T -> IUT  IKE_SA_INIT, IKE_AUTH (Establish: Child SA, tester SPI a, IUT SPI b)",
 				"T -> IUT  INFORMATIONAL request 2: SK{D(ESP, a)}",
@@ -1363,7 +1378,7 @@ func childCases() []*Case {
 				}
 				t.Check(1, "the response deletes the IUT's SPI of the pair", ok,
 					fmt.Sprintf("INFORMATIONAL response 2 flags R\nSK {\n  D protocol ESP spi 4 count 1\n}\nSPIs [%x]\n", want), seen)
-				acSAUp(t, p, 2, 3)
+				acSAUp(t, p, 2, 3, m)
 				acDelete(p, 4)
 			},
 		},
@@ -1395,7 +1410,7 @@ func childCases() []*Case {
 				t.Require(1, "an answer", m != nil && m.Encrypted && m.IsResponse(), "INFORMATIONAL response 2 [ ]", m.Summary())
 				d, _ := acFind[*wire.Delete](m)
 				t.Check(2, "no Delete of an SA", d == nil || len(d.SPIs) == 0, "INFORMATIONAL response 2 [ ]", m.Structure())
-				acSAUp(t, p, 3, 3)
+				acSAUp(t, p, 3, 3, m)
 				acDelete(p, 4)
 			},
 		},
@@ -1407,7 +1422,7 @@ func childCases() []*Case {
 				"transforms it carries.",
 			RFC:  []string{"RFC 7296 3.3.1", "RFC 7296 3.3.6"},
 			Reqs: []string{"RFC7296-3.3.1-3", "RFC7296-3.3.6-2", "RFC7296-2.7-3"},
-			Tag:  Basic, Role: IUTResponder, Needs: []string{"auth:psk"},
+			Tag:  Basic, Role: IUTResponder, Needs: []string{"child", "auth:psk"},
 			Steps: []string{
 				"T -> IUT  IKE_SA_INIT; IKE_AUTH request: SK{IDi, AUTH, SA(1: cast128-md5, 2: profile's first ESP), TSi, TSr}",
 				"J1: IUT -> T  IKE_AUTH response with a Child SA",
@@ -1447,7 +1462,7 @@ func childCases() []*Case {
 				_, isErr := m.ErrorNotify()
 				t.Check(1, "an error Notify", isErr, "CREATE_CHILD_SA response 2 [ N(INVAL_SYN) ]", m.Summary())
 				t.Check(2, "no Child SA", m != nil && !m.Has(wire.PayloadSA), "no SA", m.Summary())
-				acSAUp(t, p, 3, 3)
+				acSAUp(t, p, 3, 3, m)
 				acDelete(p, 4)
 			},
 		},
@@ -1465,7 +1480,7 @@ func spdCases() []*Case {
 				"within tester_ts, both within what was offered.",
 			RFC:  []string{"RFC 7296 2.9", "RFC 4301 4.4.1"},
 			Reqs: []string{"RFC7296-2.9-4", "RFC4301-4.4.1-13"},
-			Tag:  Basic, Role: IUTResponder, Needs: []string{"auth:psk"},
+			Tag:  Basic, Role: IUTResponder, Needs: []string{"child", "auth:psk"},
 			Steps: []string{
 				"T -> IUT  IKE_SA_INIT; IKE_AUTH request: SK{IDi, AUTH, SA, TSi(0.0.0.0/0), TSr(0.0.0.0/0)}",
 				"J1: IUT -> T  IKE_AUTH response with a Child SA (narrowed)",
@@ -1585,7 +1600,7 @@ func spdCases() []*Case {
 				m := p.Request(wire.CREATE_CHILD_SA, acChildReq(t, p, nil, 0, randBytes(32), nil, "", far), ReqOptions{})
 				t.Judge(1, "TS_UNACCEPTABLE", wire.TS_UNACCEPTABLE.String(), acErr(m))
 				t.Check(2, "no Child SA", m != nil && !m.Has(wire.PayloadSA), "no SA", m.Summary())
-				acSAUp(t, p, 3, 3)
+				acSAUp(t, p, 3, 3, m)
 				acDelete(p, 4)
 			},
 		},

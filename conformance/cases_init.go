@@ -1011,18 +1011,34 @@ func initCases() []*Case {
 			Run: iniProbeCase(InitOptions{Raw: func(b []byte) []byte { return slices.Clone(b[:len(b)-8]) }}, "a truncated request"),
 		},
 		{
-			ID: "INIT-030", Title: "octets after the last payload (Length shorter than the datagram): no IKE SA",
-			Purpose: "A datagram with 8 octets beyond its header's Length field, which the payload chain does not account for, is " +
-				"malformed: the IUT must not make an IKE SA from it (silence, or INVALID_SYNTAX) and must stay alive.",
+			ID: "INIT-030", Title: "octets after the last payload (Length shorter than the datagram): a well-formed answer or none",
+			Purpose: "A datagram with 8 octets beyond its header's Length field. RFC 7296 (section 3.1: Length is the length of " +
+				"the total message, header and payloads) does not make trailing octets a malformed message: the IUT may " +
+				"process the message of Length octets and answer it normally (SA, KE, Nr), or refuse it (silence, or an " +
+				"error Notify). Any response must be a well-formed IKE_SA_INIT response, and the IUT must stay alive.",
 			RFC:  []string{"RFC 7296 3.1", "RFC 7296 2.21.2"},
 			Reqs: []string{"RFC7296-2.21.2-3"},
 			Tag:  Basic, Role: resp,
 			Steps: []string{
 				"T -> IUT  IKE_SA_INIT request followed by 8 zero octets (Length unchanged)",
-				"J1: no IKE SA: silence or an error Notify within 2 s",
+				"J1: within 2 s: silence, an error Notify without SA, or a full response (SA, KE, Nr) as to the message of Length octets; any response well formed",
 				"J2: a fresh correct IKE_SA_INIT gets a full response",
 			},
-			Run: iniProbeCase(InitOptions{Raw: func(b []byte) []byte { return append(slices.Clone(b), make([]byte, 8)...) }}, "trailing octets"),
+			Run: func(t *T) {
+				p := Dial(t)
+				m := iniProbe(p, InitOptions{Raw: func(b []byte) []byte { return append(slices.Clone(b), make([]byte, 8)...) }})
+				wellFormed := m == nil || (m.Err == nil && m.IsResponse() && m.Header.Exchange == wire.IKE_SA_INIT)
+				switch {
+				case m == nil:
+					t.Logf("the IUT did not answer the request with trailing octets")
+				case iniFull(m):
+					t.Logf("the IUT answered the message of Length octets normally")
+				}
+				t.Check(1, "trailing octets: silence, a refusal, or a full response; any response well formed",
+					wellFormed && (iniRefused(m) || iniFull(m)),
+					"no message, or IKE_SA_INIT response [ N(error) ], or IKE_SA_INIT response [ SA KE No ... ]", m.Summary())
+				iniAlive(t, 2)
+			},
 		},
 		{
 			ID: "INIT-031", Title: "AES without the Key Length attribute: NO_PROPOSAL_CHOSEN",

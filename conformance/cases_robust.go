@@ -130,7 +130,8 @@ func notifyList(ns []wire.NotifyType) string {
 // ikeSAUsable judges that the IKE SA still works after a request that got
 // resp (nil: the IUT dropped it, and its message ID mid is still the one it
 // expects): an empty INFORMATIONAL request gets an empty protected
-// response. The IKE SA is then deleted.
+// response, or, when resp carried N(INVALID_SYNTAX), the IKE SA may be
+// gone instead (see saAfter). The IKE SA is then deleted.
 func ikeSAUsable(t *T, n int, p *Peer, resp *Msg, mid uint32) {
 	o := ReqOptions{}
 	if resp == nil {
@@ -140,9 +141,62 @@ func ikeSAUsable(t *T, n int, p *Peer, resp *Msg, mid uint32) {
 	if resp == nil && m != nil {
 		p.sa.nextMID = mid + 1
 	}
-	t.Check(n, "the IKE SA survives: an empty INFORMATIONAL request gets a protected response (RFC 7296 1.4)",
-		m != nil && m.Encrypted && m.Err == nil, "INFORMATIONAL response (protected)", m.Summary())
+	if !saAfter(t, n, p, resp, m, "the IKE SA survives (RFC 7296 1.4), or, after N(INVALID_SYNTAX), is torn down (RFC 7296 2.21.2, RFC 8229 6)") {
+		p.Timeout = robustSilence
+	}
 	p.DeleteIKE()
+}
+
+// saAfterWant is the expectation of saAfter.
+const saAfterWant = "INFORMATIONAL response (protected)\nor, if the IUT answered N(INVALID_SYNTAX): no response, N(INVALID_IKE_SPI) or the IUT's Delete of the IKE SA"
+
+// answeredInvalidSyntax reports whether resp, the IUT's protected answer
+// to a request, carries N(INVALID_SYNTAX).
+func answeredInvalidSyntax(resp *Msg) bool {
+	if resp == nil || !resp.Encrypted || resp.Err != nil {
+		return false
+	}
+	return resp.Notify(wire.INVALID_SYNTAX) != nil
+}
+
+// saAfter judges (n) the IKE SA after a request the IUT answered with resp
+// (nil: no answer): live is the answer to the empty INFORMATIONAL request
+// sent after it. The IKE SA must still answer; but INVALID_SYNTAX is
+// followed by tearing down the IKE SA "as usual" (RFC 8229 section 6, RFC
+// 9329 section 6.1), which RFC 7296 section 2.21 allows: when resp carried
+// N(INVALID_SYNTAX), an IKE SA that is then gone (no answer, an
+// unprotected N(INVALID_IKE_SPI), or the IUT's own Delete) passes too. An
+// IKE SA gone after any other answer (or none) still fails, and a crash is
+// caught by the fresh IKE_SA_INIT of the survival check. It reports
+// whether the IKE SA still stands.
+func saAfter(t *T, n int, p *Peer, resp, live *Msg, what string) bool {
+	if live != nil && live.Encrypted && live.Err == nil && live.IsResponse() {
+		t.Check(n, what, true, saAfterWant, live.Summary())
+		return true
+	}
+	gone := live == nil || (!live.Encrypted && live.Notify(wire.INVALID_IKE_SPI) != nil)
+	if answeredInvalidSyntax(resp) && gone {
+		how := "no answer to the INFORMATIONAL request"
+		if live != nil {
+			how = live.Summary()
+		}
+		del := p.Recv(200*time.Millisecond, func(m *Msg) bool {
+			return m.Encrypted && !m.IsResponse() && m.Header.Exchange == wire.INFORMATIONAL && m.Has(wire.PayloadDelete)
+		})
+		if del != nil {
+			how += "; the IUT deleted the IKE SA: " + del.Summary()
+			p.Answer(del, nil)
+		}
+		t.Logf("the IUT answered N(INVALID_SYNTAX) and then tore the IKE SA down (%s): allowed by RFC 7296 2.21.2 and RFC 8229 6 / RFC 9329 6.1", how)
+		t.Check(n, what, true, saAfterWant, "N(INVALID_SYNTAX), then the IKE SA is gone ("+how+")")
+		return false
+	}
+	seen := live.Summary()
+	if resp != nil && !answeredInvalidSyntax(resp) && gone {
+		seen += " (the IKE SA is gone after " + resp.Summary() + ", which is not N(INVALID_SYNTAX))"
+	}
+	t.Check(n, what, false, saAfterWant, seen)
+	return false
 }
 
 // initOnly runs IKE_SA_INIT with the defaults (answering COOKIE and
@@ -453,24 +507,38 @@ func keRefused(t *T, n int, m *Msg) {
 
 func robustKEZero(id string, g wire.KEID, name, sec string) *Case {
 	reqs := []string{"RFC6989-2.5-1", "RFC6989-2.5-2"}
+	purpose := "libreswan CVE-2015-3240 class: a zero Diffie-Hellman public value gives a predictable (zero) shared secret or " +
+		"crashes the computation. RFC 6989 requires checking the peer's value; the IUT must drop the request or answer " +
+		"INVALID_SYNTAX (NO_PROPOSAL_CHOSEN tolerated), never complete IKE_SA_INIT, and keep running."
+	j1 := "J1: no response, or a response with N(INVALID_SYNTAX) / N(NO_PROPOSAL_CHOSEN) / N(INVALID_KE_PAYLOAD) and no SA/KE"
 	switch g {
 	case wire.ECP_256:
 		reqs = append(reqs, "RFC6989-2.3-1")
 	case wire.MODP_2048:
 		reqs = append(reqs, "RFC6989-2.1-1")
+	case wire.CURVE25519:
+		// RFC 6989 covers MODP and ECP groups only; RFC 8031 (Curve25519
+		// in IKEv2) has no check of the peer's value, and RFC 7748
+		// section 6.1 makes the all-zero shared secret check optional
+		// ("MAY check"). Refusing and answering are both conforming.
+		reqs = []string{"RFC8031-2-1", "RFC8031-3.2-2"}
+		purpose = "libreswan CVE-2015-3240 class: a zero public value gives a predictable (zero) shared secret or crashes " +
+			"the computation. For X25519 no RFC requires a check: RFC 6989 covers MODP and ECP groups, RFC 8031 has no " +
+			"recipient test, and RFC 7748 section 6.1 lets the recipient check for the all-zero shared secret (MAY). The " +
+			"IUT may refuse the request (drop, or an error Notify) or answer it with SA, KE, Nr; any response must be " +
+			"well formed, and the IUT must keep running."
+		j1 = "J1: no response, a response with an error Notify and no SA/KE, or a full response (SA, KE, Nr) with a well-formed X25519 KE"
 	}
 	return &Case{
-		ID:    id,
-		Title: "IKE_SA_INIT with an all-zero " + name + " public value",
-		Purpose: "libreswan CVE-2015-3240 class: a zero Diffie-Hellman public value gives a predictable (zero) shared secret or " +
-			"crashes the computation. RFC 6989 requires checking the peer's value; the IUT must drop the request or answer " +
-			"INVALID_SYNTAX (NO_PROPOSAL_CHOSEN tolerated), never complete IKE_SA_INIT, and keep running.",
-		RFC:  []string{"RFC 6989 2.5", sec, "RFC 7296 2.21.1"},
-		Reqs: reqs,
-		Tag:  Basic, Role: IUTResponder,
+		ID:      id,
+		Title:   "IKE_SA_INIT with an all-zero " + name + " public value",
+		Purpose: purpose,
+		RFC:     []string{"RFC 6989 2.5", sec, "RFC 7296 2.21.1"},
+		Reqs:    reqs,
+		Tag:     Basic, Role: IUTResponder,
 		Steps: []string{
 			"T -> IUT  IKE_SA_INIT request: SA(profile proposal with " + g.String() + "), KE(" + g.String() + ", all zero), Ni, N(NATD_S_IP), N(NATD_D_IP)",
-			"J1: no response, or a response with N(INVALID_SYNTAX) / N(NO_PROPOSAL_CHOSEN) / N(INVALID_KE_PAYLOAD) and no SA/KE",
+			j1,
 			"J2: a fresh IKE_SA_INIT still gets a response",
 		},
 		Run: func(t *T) {
@@ -482,7 +550,17 @@ func robustKEZero(id string, g wire.KEID, name, sec string) *Case {
 			p := Dial(t)
 			p.Timeout = robustSilence
 			m := initCookie(p, InitOptions{Proposals: []string{spec}, KEGroup: g, KEData: make([]byte, k.PublicLen)})
-			keRefused(t, 1, m)
+			if g == wire.CURVE25519 && m != nil && m.Has(wire.PayloadSA) {
+				ke, _ := wire.Find[*wire.KE](m.Payloads)
+				ok := m.Err == nil && m.IsResponse() && m.Has(wire.PayloadNonce) && ke != nil && ke.Group == g && len(ke.Data) == k.ResponseLen
+				t.Logf("the IUT accepted the all-zero X25519 value (no RFC requires the check)")
+				t.Check(1, "the all-zero X25519 value is refused, or answered with a well-formed SA, KE, Nr (RFC 7748 6.1: the check is a MAY)",
+					ok, "IKE_SA_INIT response [ SA KE(CURVE25519, 32 octets) No ... ]", m.Structure())
+			} else if g == wire.CURVE25519 {
+				noIKESA(t, 1, "the all-zero X25519 value is refused, or answered with a well-formed SA, KE, Nr (RFC 7748 6.1: the check is a MAY)", m)
+			} else {
+				keRefused(t, 1, m)
+			}
 			robustAlive(t, 2)
 		},
 	}

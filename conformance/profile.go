@@ -34,10 +34,11 @@ type Profile struct {
 	// Traffic selectors of the tester's and the IUT's side ("198.51.100.1/32").
 	TesterTS string `json:"tester_ts"`
 	IUTTS    string `json:"iut_ts"`
-	// Features the IUT implements: cookie (answers with N(COOKIE) when
-	// asked to by the operator: see ForceCookies), frag (RFC 7383),
-	// natt, transport, child-rekey, ike-rekey, liveness, eap, pubkey,
-	// initial-contact, window (more than one request in flight) ...
+	// Features the IUT implements: child (it installs Child SAs; without
+	// it the cases that need one SKIP and the others use a childless IKE
+	// SA), cookie-forced (it demands cookies always: see ForceCookies),
+	// frag (RFC 7383), natt, transport, child-rekey, ike-rekey, liveness,
+	// initial-contact, iut-trigger (Triggers make it act) ...
 	Features []string `json:"features"`
 	// ForceCookies: the IUT is configured to demand cookies always.
 	ForceCookies bool `json:"force_cookies,omitempty"`

@@ -36,8 +36,8 @@ import (
 // Environment:
 //
 //	IKEV2REF_CONFORMANCE_REPORT=DIR   copy report.html, report.json,
-//	    junit.xml (and the per-case pcaps, key tables and logs when they
-//	    are small, else the FAIL cases' only) and the IUT's log into DIR
+//	    junit.xml, the FAIL and INCONCLUSIVE cases' pcaps, key tables and
+//	    logs, and the IUT's log into DIR
 //	    (relative: to the repository root)
 //	IKEV2REF_CONFORMANCE_UPDATE=1     rewrite expected-fails.txt from this
 //	    run (reasons of IDs already listed are kept)
@@ -60,9 +60,6 @@ const (
 	// each case (ikeconform --timeout).
 	conformanceRunTimeout  = 8 * time.Minute
 	conformanceCaseTimeout = 30 * time.Second
-	// The per-case artifacts are copied whole when they are under this
-	// size, else only those of the FAIL cases.
-	conformanceArtifactLimit = 5 << 20
 	// The IUT's log is copied whole up to this size, else its end.
 	iutLogLimit = 2 << 20
 )
@@ -300,8 +297,7 @@ func testerPanicked(r conformance.Result) bool {
 }
 
 // copyConformanceReport copies the three reports, the IUT's log and the
-// per-case artifacts (all of them when under conformanceArtifactLimit,
-// else the FAIL cases' only) into dir, replacing what an earlier run put
+// per-case artifacts of the FAIL and INCONCLUSIVE cases into dir, replacing what an earlier run put
 // there (expected-fails.txt and other files of dir stay).
 func copyConformanceReport(t *testing.T, from, dir string, rep *conformance.Report, iutLog string) {
 	t.Helper()
@@ -322,18 +318,17 @@ func copyConformanceReport(t *testing.T, from, dir string, rep *conformance.Repo
 	if err := os.RemoveAll(cases); err != nil {
 		t.Errorf("interop: %v", err)
 	}
-	total := dirSize(filepath.Join(from, "cases"))
-	keep := func(string) bool { return true }
-	if total > conformanceArtifactLimit {
-		fails := map[string]bool{}
-		for _, r := range rep.Results {
-			if r.Verdict == conformance.Fail {
-				fails[r.ID] = true
-			}
+	// Only the cases that matter keep their files: the FAIL and
+	// INCONCLUSIVE ones (the committed reports stay small; the HTML
+	// report's links of the other cases lead to files not copied).
+	matter := map[string]bool{}
+	for _, r := range rep.Results {
+		if r.Verdict == conformance.Fail || r.Verdict == conformance.Inconclusive {
+			matter[r.ID] = true
 		}
-		keep = func(id string) bool { return fails[id] }
-		t.Logf("interop: per-case artifacts are %d octets (over %d): keeping the FAIL cases' only", total, conformanceArtifactLimit)
 	}
+	keep := func(id string) bool { return matter[id] }
+	t.Logf("interop: keeping the per-case artifacts of the %d FAIL and INCONCLUSIVE cases only", len(matter))
 	entries, _ := os.ReadDir(filepath.Join(from, "cases"))
 	for _, e := range entries {
 		if !e.IsDir() || !keep(e.Name()) {
@@ -344,19 +339,6 @@ func copyConformanceReport(t *testing.T, from, dir string, rep *conformance.Repo
 		}
 	}
 	t.Logf("interop: reports copied into %s", dir)
-}
-
-func dirSize(dir string) int64 {
-	var n int64
-	_ = filepath.WalkDir(dir, func(_ string, d fs.DirEntry, err error) error {
-		if err == nil && !d.IsDir() {
-			if info, err := d.Info(); err == nil {
-				n += info.Size()
-			}
-		}
-		return nil
-	})
-	return n
 }
 
 func copyTree(from, to string) error {
