@@ -48,7 +48,7 @@ import (
 //	    docs/conformance/charon.md; the FAIL set then differs
 //	INTEROP_IKECONFORM=BIN            use this ikeconform binary instead of
 //	    building ./cmd/ikeconform (like INTEROP_REFSERVER)
-//	INTEROP_LIBRESWAN=DIR             where the libreswan .deb is unpacked
+//	INTEROP_LIBRESWAN=DIR             where the libreswan .deb is unpacked (default: /opt/ikev2ref/libreswan, where interop/install-deps.sh unpacks it)
 //	    (dpkg -x); TestConformanceLibreswan skips without it
 const (
 	conformanceReportEnv = "IKEV2REF_CONFORMANCE_REPORT"
@@ -529,6 +529,12 @@ func writeExpectedFails(path string, header []string, iut string, old, fails map
 // (INTEROP_LIBRESWAN), or why pluto cannot run here.
 func findLibreswan() (string, string) {
 	dir := os.Getenv(libreswanEnv)
+	if dir == "" {
+		// Where interop/install-deps.sh unpacks it.
+		if _, err := os.Stat("/opt/ikev2ref/libreswan/usr/libexec/ipsec/pluto"); err == nil {
+			dir = "/opt/ikev2ref/libreswan"
+		}
+	}
 	if dir == "" {
 		return "", libreswanEnv + " is not set: `apt-get download libreswan && dpkg -x libreswan_*.deb DIR` " +
 			"(do not apt-get install it: it removes strongSwan), install its libraries (`apt-get install " +

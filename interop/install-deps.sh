@@ -7,7 +7,9 @@
 #
 # Idempotent: it installs only what is missing and runs `apt-get update` only when something
 # is missing (or when an install fails on a stale package list). Never installs libreswan
-# (it conflicts with strongswan-charon: apt would remove charon).
+# (it conflicts with strongswan-charon: apt would remove charon): it unpacks its package into
+# /opt/ikev2ref/libreswan instead (with the libraries pluto needs), for the conformance run
+# against pluto (interop/conformance_test.go, TestConformanceLibreswan).
 #
 # Usage: interop/install-deps.sh          (as root; exits 1 with a message otherwise)
 #        interop/install-deps.sh --check  (any user: report what is missing; exit 1 if anything is)
@@ -30,7 +32,31 @@ PKGS=(
   graphviz
   gcc
   chromium
+  libnss3-tools
+  libevent-core-2.1-7
+  libevent-pthreads-2.1-7
+  libldns3
+  libunbound8
+  libcurl3-nss
+  libcap-ng0
 )
+
+LIBRESWAN_DIR=/opt/ikev2ref/libreswan
+
+# unpack_libreswan unpacks Debian's libreswan package into LIBRESWAN_DIR (not installed:
+# see above). Idempotent.
+unpack_libreswan() {
+  [ -x "$LIBRESWAN_DIR/usr/libexec/ipsec/pluto" ] && return 0
+  local tmp
+  tmp=$(mktemp -d) || return 1
+  if (cd "$tmp" && apt-get download libreswan >/dev/null 2>&1) || { apt-get update >/dev/null 2>&1 && (cd "$tmp" && apt-get download libreswan); }; then
+    mkdir -p "$LIBRESWAN_DIR" && dpkg -x "$tmp"/libreswan_*.deb "$LIBRESWAN_DIR"
+    echo "install-deps: libreswan unpacked into $LIBRESWAN_DIR"
+  else
+    echo "install-deps: WARNING: could not download libreswan; TestConformanceLibreswan will skip" >&2
+  fi
+  rm -rf "$tmp"
+}
 
 missing=()
 for p in "${PKGS[@]}"; do
@@ -51,6 +77,7 @@ fi
 
 if [ ${#missing[@]} -eq 0 ]; then
   echo "install-deps: all interop packages present (${#PKGS[@]})"
+  unpack_libreswan
   exit 0
 fi
 
@@ -89,4 +116,5 @@ if [ ${#still[@]} -ne 0 ]; then
   echo "install-deps: ERROR: still missing after install: ${still[*]}" >&2
   exit 1
 fi
+unpack_libreswan
 echo "install-deps: done"
