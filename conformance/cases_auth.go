@@ -36,45 +36,6 @@ func acErr(m *Msg) string {
 	return "no error notify"
 }
 
-// acInit runs IKE_SA_INIT as Establish does (answering N(COOKIE) and
-// N(INVALID_KE_PAYLOAD) once each) and stops before IKE_AUTH; the case is
-// inconclusive when no IKE SA results.
-func acInit(t *T, p *Peer) *Msg {
-	var o InitOptions
-	var m *Msg
-	for try := 0; try < 3; try++ {
-		m = p.Init(o)
-		if m == nil {
-			t.Inconclusivef("no IKE_SA_INIT response within %v", p.Timeout)
-		}
-		if m.Has(wire.PayloadSA) {
-			break
-		}
-		if n := m.Notify(wire.COOKIE); n != nil && o.Cookie == nil {
-			o.Cookie = n.Data
-			continue
-		}
-		if n := m.Notify(wire.INVALID_KE_PAYLOAD); n != nil && len(n.Data) == 2 && o.KEGroup == 0 {
-			o.KEGroup = wire.KEID(binary.BigEndian.Uint16(n.Data))
-			o.Proposals = nil
-			for _, s := range t.Profile.IKEProposals {
-				if ps, err := ParseProposals(wire.ProtoIKE, s); err == nil && proposalsHaveKE(ps, o.KEGroup) {
-					o.Proposals = append(o.Proposals, s)
-				}
-			}
-			if o.Proposals == nil {
-				t.Inconclusivef("the IUT asks for group %v, which no profile proposal has", o.KEGroup)
-			}
-			continue
-		}
-		break
-	}
-	if !p.Established() || m.Err != nil || !m.Has(wire.PayloadSA) {
-		t.Inconclusivef("IKE_SA_INIT did not make an IKE SA: %s", m.Summary())
-	}
-	return m
-}
-
 // acAuthWait is Peer.Auth with a wait of d instead of Peer.Timeout.
 func acAuthWait(p *Peer, o AuthOptions, d time.Duration) *Msg {
 	old := p.Timeout
@@ -366,7 +327,7 @@ func authCases() []*Case {
 			},
 			Run: func(t *T) {
 				p := Dial(t)
-				acInit(t, p)
+				p.InitSA(InitOptions{})
 				m := p.Auth(AuthOptions{})
 				if t.Profile.Has("child") {
 					t.Require(1, "the IUT answers IKE_AUTH with IDr, AUTH, SA, TSi and TSr",
@@ -432,7 +393,7 @@ func authCases() []*Case {
 			},
 			Run: func(t *T) {
 				p := Dial(t)
-				acInit(t, p)
+				p.InitSA(InitOptions{})
 				m := p.Auth(AuthOptions{PSK: []byte("not-the-" + t.Profile.PSK)})
 				t.Judge(1, "AUTHENTICATION_FAILED", wire.AUTHENTICATION_FAILED.String(), acErr(m))
 				t.Check(2, "no IDr, no AUTH", m != nil && !m.Has(wire.PayloadIDr) && !m.Has(wire.PayloadAUTH),
@@ -457,7 +418,7 @@ func authCases() []*Case {
 			},
 			Run: func(t *T) {
 				p := Dial(t)
-				acInit(t, p)
+				p.InitSA(InitOptions{})
 				want := IDPayload(t.Profile.IUTID, true)
 				m := p.Auth(AuthOptions{IDr: want})
 				t.Require(1, "the IUT authenticates", m != nil && m.AuthOK, "IKE_AUTH response 1 [ IDr AUTH SA TSi TSr ] (AUTH verifies)", m.Summary())
@@ -487,7 +448,7 @@ func authCases() []*Case {
 			},
 			Run: func(t *T) {
 				p := Dial(t)
-				acInit(t, p)
+				p.InitSA(InitOptions{})
 				other := IDPayload("nobody@unknown.invalid", true)
 				m := p.Auth(AuthOptions{IDr: other})
 				idr, _ := acFind[*wire.ID](m)
@@ -522,7 +483,7 @@ func authCases() []*Case {
 					t.Skipf("the profile claims EAP: an IKE_AUTH without AUTH starts EAP there")
 				}
 				p := Dial(t)
-				acInit(t, p)
+				p.InitSA(InitOptions{})
 				m := p.Auth(AuthOptions{Omit: []wire.PayloadType{wire.PayloadAUTH}})
 				_, isErr := m.ErrorNotify()
 				t.Check(1, "an error Notify", isErr, "IKE_AUTH response 1 [ N(AUTHENTICATION_FAILED) ]", m.Summary())
@@ -544,7 +505,7 @@ func authCases() []*Case {
 			},
 			Run: func(t *T) {
 				p := Dial(t)
-				acInit(t, p)
+				p.InitSA(InitOptions{})
 				m := p.Auth(AuthOptions{Omit: []wire.PayloadType{wire.PayloadIDi}})
 				e := acErr(m)
 				t.Check(1, "INVALID_SYNTAX or AUTHENTICATION_FAILED",
@@ -570,7 +531,7 @@ func authCases() []*Case {
 			},
 			Run: func(t *T) {
 				p := Dial(t)
-				acInit(t, p)
+				p.InitSA(InitOptions{})
 				m := acAuthWait(p, AuthOptions{Header: acMID(2)}, acQuiet)
 				t.Check(1, "no answer to message ID 2", m == nil, "no message", m.Summary())
 				m = p.Auth(AuthOptions{Header: acMID(1)})
@@ -599,7 +560,7 @@ func authCases() []*Case {
 			},
 			Run: func(t *T) {
 				p := Dial(t)
-				acInit(t, p)
+				p.InitSA(InitOptions{})
 				flip := func(b []byte) []byte { c := slices.Clone(b); c[len(c)-1] ^= 0xff; return c }
 				m := acAuthWait(p, AuthOptions{Raw: flip}, acQuiet)
 				t.Check(1, "no answer to a corrupted ICV", m == nil, "no message", m.Summary())
@@ -630,7 +591,7 @@ func authCases() []*Case {
 			},
 			Run: func(t *T) {
 				p := Dial(t)
-				acInit(t, p)
+				p.InitSA(InitOptions{})
 				spii, spir := p.SPIs()
 				h := wire.Header{SPIi: spii, SPIr: spir, Major: wire.MajorVersion, Minor: wire.MinorVersion,
 					Exchange: wire.IKE_AUTH, Flags: wire.FlagInitiator, MessageID: 1}
@@ -703,7 +664,7 @@ func authCases() []*Case {
 				a := Dial(t)
 				a.Establish()
 				b := Dial(t)
-				acInit(t, b)
+				b.InitSA(InitOptions{})
 				m := b.Auth(AuthOptions{InitialContact: true})
 				child := !t.Profile.Has("child") || m.Has(wire.PayloadSA)
 				t.Check(1, "the IUT authenticates with INITIAL_CONTACT", m != nil && m.AuthOK && child,
@@ -730,7 +691,7 @@ func authCases() []*Case {
 					t.Skipf("the profile claims public key authentication")
 				}
 				p := Dial(t)
-				acInit(t, p)
+				p.InitSA(InitOptions{})
 				m := p.Auth(AuthOptions{Auth: &wire.Auth{Method: wire.AuthRSASig, Data: randBytes(256)}})
 				t.Judge(1, "AUTHENTICATION_FAILED", wire.AUTHENTICATION_FAILED.String(), acErr(m))
 				t.Check(2, "no IDr, no AUTH", m != nil && !m.Has(wire.PayloadIDr) && !m.Has(wire.PayloadAUTH), "no IDr, no AUTH", m.Summary())
@@ -753,7 +714,7 @@ func authCases() []*Case {
 			},
 			Run: func(t *T) {
 				p := Dial(t)
-				acInit(t, p)
+				p.InitSA(InitOptions{})
 				bogus := randUint64()
 				m := acAuthWait(p, AuthOptions{Header: func(h *wire.Header) { h.SPIr = bogus }}, acQuiet)
 				ok := m == nil || (!m.Encrypted && m.Notify(wire.INVALID_IKE_SPI) != nil && m.Header.MessageID == 1 && m.Header.SPIr == bogus)
@@ -865,7 +826,7 @@ func authCases() []*Case {
 			},
 			Run: func(t *T) {
 				p := Dial(t)
-				acInit(t, p)
+				p.InitSA(InitOptions{})
 				m := p.Auth(AuthOptions{IDi: IDPayload("someone-else@unknown.invalid", false),
 					Omit: []wire.PayloadType{wire.PayloadIDi}, Extra: []wire.Payload{IDPayload(t.Profile.TesterID, false)}})
 				t.Judge(1, "AUTHENTICATION_FAILED", wire.AUTHENTICATION_FAILED.String(), acErr(m))
@@ -887,7 +848,7 @@ func authCases() []*Case {
 			},
 			Run: func(t *T) {
 				p := Dial(t)
-				acInit(t, p)
+				p.InitSA(InitOptions{})
 				idi := IDPayload(t.Profile.TesterID, false)
 				m := p.Auth(AuthOptions{IDi: idi, Omit: []wire.PayloadType{wire.PayloadIDi}, Extra: []wire.Payload{idi}})
 				t.Check(1, "the IUT authenticates", m != nil && m.AuthOK, "IKE_AUTH response 1 [ IDr AUTH SA TSi TSr ] (AUTH verifies)", m.Summary())
@@ -909,7 +870,7 @@ func authCases() []*Case {
 // the error, J3 no Child SA, J4 the IKE SA stands.
 func acChildRefused(t *T, o AuthOptions, want ...wire.NotifyType) {
 	p := Dial(t)
-	acInit(t, p)
+	p.InitSA(InitOptions{})
 	m := p.Auth(o)
 	t.Require(1, "the IKE SA authenticates", m != nil && m.AuthOK, "IKE_AUTH response 1 [ IDr AUTH N(...) ] (AUTH verifies)", m.Summary())
 	e := acErr(m)
@@ -951,7 +912,7 @@ func childCases() []*Case {
 			},
 			Run: func(t *T) {
 				p := Dial(t)
-				acInit(t, p)
+				p.InitSA(InitOptions{})
 				m := p.Auth(AuthOptions{ESP: t.Profile.ESPProposals})
 				t.Require(1, "a Child SA in the IKE_AUTH response", m != nil && m.AuthOK && m.Has(wire.PayloadSA),
 					"IKE_AUTH response 1 [ IDr AUTH SA TSi TSr ]", m.Summary())
@@ -981,7 +942,7 @@ func childCases() []*Case {
 			},
 			Run: func(t *T) {
 				p := Dial(t)
-				acInit(t, p)
+				p.InitSA(InitOptions{})
 				ti, tr := acSelectors(t, p, t.Profile.TesterTS), acSelectors(t, p, t.Profile.IUTTS)
 				if ti[0].Type != wire.TS_IPV4_ADDR_RANGE || tr[0].Type != wire.TS_IPV4_ADDR_RANGE {
 					t.Skipf("the profile's first traffic selectors are not IPv4")
@@ -1094,7 +1055,7 @@ func childCases() []*Case {
 			},
 			Run: func(t *T) {
 				p := Dial(t)
-				acInit(t, p)
+				p.InitSA(InitOptions{})
 				m := p.Auth(AuthOptions{Transport: true})
 				t.Require(1, "a Child SA", m != nil && m.AuthOK && m.Has(wire.PayloadSA) && len(p.Children) == 1,
 					"IKE_AUTH response 1 [ IDr AUTH N(USE_TRANSP) SA TSi TSr ]", m.Summary())
@@ -1144,7 +1105,7 @@ func childCases() []*Case {
 			},
 			Run: func(t *T) {
 				p := Dial(t)
-				acInit(t, p)
+				p.InitSA(InitOptions{})
 				spec := t.Profile.ESPProposals[0] + "-esn-noesn"
 				m := p.Auth(AuthOptions{ESP: []string{spec}})
 				t.Require(1, "a Child SA", m != nil && m.AuthOK && m.Has(wire.PayloadSA), "IKE_AUTH response 1 [ IDr AUTH SA TSi TSr ]", m.Summary())
@@ -1430,7 +1391,7 @@ func childCases() []*Case {
 			},
 			Run: func(t *T) {
 				p := Dial(t)
-				acInit(t, p)
+				p.InitSA(InitOptions{})
 				specs := []string{"cast128-md5", t.Profile.ESPProposals[0]}
 				m := p.Auth(AuthOptions{ESP: specs})
 				t.Require(1, "a Child SA", m != nil && m.AuthOK && m.Has(wire.PayloadSA), "IKE_AUTH response 1 [ IDr AUTH SA TSi TSr ]", m.Summary())
@@ -1489,7 +1450,7 @@ func spdCases() []*Case {
 			},
 			Run: func(t *T) {
 				p := Dial(t)
-				acInit(t, p)
+				p.InitSA(InitOptions{})
 				m := p.Auth(AuthOptions{TSi: "0.0.0.0/0", TSr: "0.0.0.0/0"})
 				t.Require(1, "a narrowed Child SA", m != nil && m.AuthOK && m.Has(wire.PayloadSA), "IKE_AUTH response 1 [ IDr AUTH SA TSi TSr ]", m.Summary())
 				iut, tester := acSelectors(t, p, t.Profile.IUTTS), acSelectors(t, p, t.Profile.TesterTS)
@@ -1514,7 +1475,7 @@ func spdCases() []*Case {
 			},
 			Run: func(t *T) {
 				p := Dial(t)
-				acInit(t, p)
+				p.InitSA(InitOptions{})
 				ti, tr := acSelectors(t, p, t.Profile.TesterTS), acSelectors(t, p, t.Profile.IUTTS)
 				for i := range ti {
 					ti[i].IPProtocol = 6

@@ -84,43 +84,6 @@ func infGoneWant(mid uint32) string {
 	return fmt.Sprintf("no message, or unprotected INFORMATIONAL response %d [ N(INVALID_IKE_SPI) ]", mid)
 }
 
-// infInit runs IKE_SA_INIT with o, answering N(COOKIE) and
-// N(INVALID_KE_PAYLOAD) once each as Establish does; inconclusive without keys.
-func infInit(p *Peer, o InitOptions) *Msg {
-	var m *Msg
-	for try := 0; try < 3; try++ {
-		m = p.Init(o)
-		if m == nil {
-			p.t.Inconclusivef("no IKE_SA_INIT response within %v", p.Timeout)
-		}
-		if m.Has(wire.PayloadSA) {
-			break
-		}
-		if n := m.Notify(wire.COOKIE); n != nil && o.Cookie == nil {
-			o.Cookie = n.Data
-			continue
-		}
-		if n := m.Notify(wire.INVALID_KE_PAYLOAD); n != nil && len(n.Data) == 2 && o.KEGroup == 0 {
-			g := wire.KEID(binary.BigEndian.Uint16(n.Data))
-			o.KEGroup, o.Proposals, o.Cookie = g, nil, nil
-			for _, s := range p.t.Profile.IKEProposals {
-				if ps, err := ParseProposals(wire.ProtoIKE, s); err == nil && proposalsHaveKE(ps, g) {
-					o.Proposals = append(o.Proposals, s)
-				}
-			}
-			if o.Proposals == nil {
-				p.t.Inconclusivef("the IUT asks for group %v, which no profile proposal has", g)
-			}
-			continue
-		}
-		break
-	}
-	if p.sa == nil {
-		p.t.Inconclusivef("IKE_SA_INIT made no IKE SA: %s", m.Summary())
-	}
-	return m
-}
-
 // infSendRaw sends data as it is (no non-ESP marker added) to dst.
 func infSendRaw(p *Peer, dst netip.AddrPort, data []byte, what string) {
 	p.t.Logf("T -> IUT %v: %s", dst, what)
@@ -355,7 +318,7 @@ func (f *infFragAuth) verify(p *Peer, m *Msg) {
 // the IUT does not announce it back (FRAG-001 judges that).
 func infFragUp(t *T) *Peer {
 	p := Dial(t)
-	m := infInit(p, InitOptions{Fragmentation: true})
+	m := p.InitSA(InitOptions{Fragmentation: true})
 	if m.Notify(wire.IKEV2_FRAGMENTATION_SUPPORTED) == nil {
 		t.Inconclusivef("the IUT did not announce IKE fragmentation (RFC 7383 forbids fragments then): %s", m.Summary())
 	}
@@ -1014,7 +977,7 @@ func infoCases() []*Case {
 			},
 			Run: func(t *T) {
 				p := Dial(t)
-				infInit(p, InitOptions{})
+				p.InitSA(InitOptions{})
 				spii, _ := p.SPIs()
 				p.Request(wire.INFORMATIONAL, nil, ReqOptions{NoWait: true})
 				m := p.Recv(infQuiet, infResp(spii, 1))
@@ -1187,7 +1150,7 @@ func nattCases() []*Case {
 			},
 			Run: func(t *T) {
 				p := Dial(t)
-				m := infInit(p, InitOptions{})
+				m := p.InitSA(InitOptions{})
 				src, dst := m.Notify(wire.NAT_DETECTION_SOURCE_IP), m.Notify(wire.NAT_DETECTION_DESTINATION_IP)
 				t.Require(1, "both NAT detection notifies", src != nil && dst != nil, "N(NATD_S_IP) N(NATD_D_IP)", m.Summary())
 				h := m.Header
@@ -1340,7 +1303,7 @@ func fragCases() []*Case {
 			},
 			Run: func(t *T) {
 				p := Dial(t)
-				m := infInit(p, InitOptions{Fragmentation: true})
+				m := p.InitSA(InitOptions{Fragmentation: true})
 				n := m.Notify(wire.IKEV2_FRAGMENTATION_SUPPORTED)
 				seen := "no N(FRAG_SUP)"
 				if n != nil {

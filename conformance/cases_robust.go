@@ -199,37 +199,6 @@ func saAfter(t *T, n int, p *Peer, resp, live *Msg, what string) bool {
 	return false
 }
 
-// initOnly runs IKE_SA_INIT with the defaults (answering COOKIE and
-// INVALID_KE_PAYLOAD as Establish does) and stops before IKE_AUTH: the IUT
-// then holds a half-open IKE SA. The case is inconclusive without keys.
-func initOnly(t *T, p *Peer) *Msg {
-	var o InitOptions
-	var m *Msg
-	for try := 0; try < 3; try++ {
-		m = p.Init(o)
-		if m == nil {
-			t.Inconclusivef("no IKE_SA_INIT response within %v", p.Timeout)
-		}
-		if m.Has(wire.PayloadSA) {
-			break
-		}
-		if n := m.Notify(wire.COOKIE); n != nil && o.Cookie == nil {
-			o.Cookie = n.Data
-			continue
-		}
-		if n := m.Notify(wire.INVALID_KE_PAYLOAD); n != nil && len(n.Data) == 2 && o.KEGroup == 0 {
-			o.KEGroup = wire.KEID(binary.BigEndian.Uint16(n.Data))
-			o.Proposals = []string{proposalWith(t, o.KEGroup)}
-			continue
-		}
-		break
-	}
-	if !p.Established() {
-		t.Inconclusivef("IKE_SA_INIT did not make an IKE SA: %s", m.Summary())
-	}
-	return m
-}
-
 // proposalWith returns the profile's first IKE proposal with key exchange
 // method g; the case is SKIP when the profile has none.
 func proposalWith(t *T, g wire.KEID) string {
@@ -354,7 +323,7 @@ func robustCreateChildHalfOpen() *Case {
 		},
 		Run: func(t *T) {
 			p := Dial(t)
-			initOnly(t, p)
+			p.InitSA(InitOptions{})
 			ni := randBytes(32)
 			ps := p.childPayloads(nil, randUint32(), &childExtra{ni: ni}, "", "")
 			m := p.request(p.sa, wire.CREATE_CHILD_SA, ps, ReqOptions{Timeout: robustSilence})
@@ -399,7 +368,7 @@ func robustInformationalHalfOpen() *Case {
 		},
 		Run: func(t *T) {
 			p := Dial(t)
-			initOnly(t, p)
+			p.InitSA(InitOptions{})
 			m := p.Request(wire.INFORMATIONAL, []wire.Payload{&wire.Delete{Protocol: wire.ProtoIKE}}, ReqOptions{Timeout: robustSilence})
 			errorAnswer(t, 1, "an INFORMATIONAL exchange before IKE_AUTH is not carried out (RFC7296-1.4-1)", m, true)
 			if m == nil {
@@ -717,7 +686,7 @@ func robustAuthMissing(id string, omitted wire.PayloadType, name string) *Case {
 		},
 		Run: func(t *T) {
 			p := Dial(t)
-			initOnly(t, p)
+			p.InitSA(InitOptions{})
 			m := p.Auth(AuthOptions{Omit: []wire.PayloadType{omitted}})
 			authFailure(t, 1, "IKE_AUTH without "+name+" is refused with an error Notify", m)
 			robustAlive(t, 2)
@@ -745,7 +714,7 @@ func robustAuthEmptyID() *Case {
 		},
 		Run: func(t *T) {
 			p := Dial(t)
-			initOnly(t, p)
+			p.InitSA(InitOptions{})
 			m := p.Auth(AuthOptions{IDi: &wire.ID{IDType: wire.ID_FQDN}})
 			if m != nil && m.AuthOK {
 				t.Logf("the IUT accepted the empty identity (its policy accepts any IDi)")
@@ -780,7 +749,7 @@ func robustAuthNoTS() *Case {
 		},
 		Run: func(t *T) {
 			p := Dial(t)
-			initOnly(t, p)
+			p.InitSA(InitOptions{})
 			m := p.Auth(AuthOptions{Omit: []wire.PayloadType{wire.PayloadTSi, wire.PayloadTSr}})
 			exp := "IKE_AUTH response SK { [IDr AUTH] error Notify } without SA"
 			if m == nil {

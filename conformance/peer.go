@@ -1,6 +1,7 @@
 package conformance
 
 import (
+	"bytes"
 	"crypto/hmac"
 	"crypto/rand"
 	"crypto/sha1"
@@ -417,27 +418,28 @@ func (p *Peer) Auth(o AuthOptions) *Msg {
 	return m
 }
 
-// Establish runs IKE_SA_INIT (answering N(COOKIE) and N(INVALID_KE_PAYLOAD)
-// once each, as RFC 7296 sections 2.6 and 1.2 ask) and IKE_AUTH with the
-// defaults. A case that needs an SA and cannot get one is inconclusive:
-// Establish then ends it with the reason.
-func (p *Peer) Establish() (init, auth *Msg) {
-	var o InitOptions
-	for try := 0; try < 3; try++ {
-		init = p.Init(o)
-		if init == nil {
+// InitSA runs IKE_SA_INIT with o and answers N(COOKIE) and
+// N(INVALID_KE_PAYLOAD) as RFC 7296 sections 2.6 and 1.2 ask (the retry
+// after INVALID_KE_PAYLOAD offers the profile's proposals with the group
+// asked for, and drops the cookie, which a responder may have bound to the
+// old KE payload: RFC 7296 2.6.1). A case that needs the IKE SA and cannot
+// get one is inconclusive: InitSA then ends it with the reason.
+func (p *Peer) InitSA(o InitOptions) *Msg {
+	var m *Msg
+	for try := 0; try < 4; try++ {
+		m = p.Init(o)
+		if m == nil {
 			p.t.Inconclusivef("conformance: no IKE_SA_INIT response from %v within %v", p.tr.remote(), p.Timeout)
 		}
-		if init.Has(wire.PayloadSA) {
+		if m.Has(wire.PayloadSA) {
 			break
 		}
-		if n := init.Notify(wire.COOKIE); n != nil && o.Cookie == nil {
+		if n := m.Notify(wire.COOKIE); n != nil && !bytes.Equal(o.Cookie, n.Data) {
 			o.Cookie = n.Data
 			continue
 		}
-		if n := init.Notify(wire.INVALID_KE_PAYLOAD); n != nil && len(n.Data) == 2 && o.KEGroup == 0 {
-			o.KEGroup = wire.KEID(binary.BigEndian.Uint16(n.Data))
-			o.Proposals = nil
+		if n := m.Notify(wire.INVALID_KE_PAYLOAD); n != nil && len(n.Data) == 2 && o.KEGroup == 0 {
+			o.KEGroup, o.Proposals, o.Cookie = wire.KEID(binary.BigEndian.Uint16(n.Data)), nil, nil
 			for _, s := range p.t.Profile.IKEProposals {
 				if ps, err := ParseProposals(wire.ProtoIKE, s); err == nil && proposalsHaveKE(ps, o.KEGroup) {
 					o.Proposals = append(o.Proposals, s)
@@ -450,9 +452,17 @@ func (p *Peer) Establish() (init, auth *Msg) {
 		}
 		break
 	}
-	if p.sa == nil {
-		p.t.Inconclusivef("conformance: IKE_SA_INIT did not make an IKE SA: %s", init.Summary())
+	if p.sa == nil || !m.Has(wire.PayloadSA) {
+		p.t.Inconclusivef("conformance: IKE_SA_INIT did not make an IKE SA: %s", m.Summary())
 	}
+	return m
+}
+
+// Establish runs InitSA with the defaults and IKE_AUTH; a case that needs
+// an SA and cannot get one is inconclusive: Establish then ends it with the
+// reason.
+func (p *Peer) Establish() (init, auth *Msg) {
+	init = p.InitSA(InitOptions{})
 	auth = p.Auth(AuthOptions{})
 	switch {
 	case auth == nil:
